@@ -71,6 +71,10 @@ export interface EniPlan {
   deleteOnTermination: boolean;
   mtu: number; // 0 = leave the interface's MTU alone
   tags: Record<string, string>;
+  /** Adoption key (hash of cluster, NodeENI, node, subnet): the ClientToken and the eniflow.io/key tag. */
+  key: string;
+  /** An ENI of ours that already exists for this key (found by its tags): adopt it, do not create. */
+  adoptEniId?: string;
 }
 
 /** The Linux side of one configured interface. */

@@ -1,0 +1,116 @@
+// Central activities: EC2 and status calls, run by the central workers on `eniflow-central`.
+// Thin: the logic lives in src/aws; these add heartbeats, logging and failure classification.
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { NodeEniPolicy } from '../config/nodeEni';
+import type { EniPlan, InstanceFacts, MetadataOptions } from '../domain/types';
+import { DeviceIndexExhaustedError } from '../domain/deviceIndex';
+import { deleteEni as deleteEniCall } from '../aws/enis';
+import { describeInstance } from '../aws/instances';
+import { ensureInstanceHopLimit, type HopLimitResult } from '../aws/hopLimit';
+import {
+  attachAndSettle,
+  DeviceIndexConflictError,
+  EniAttachedElsewhereError,
+  ensurePlannedEni,
+  planNodeEnis,
+  type NodeEniPlan,
+  type AttachResult,
+  type EnsuredEni,
+} from '../aws/eniOnboarding';
+import { ReferenceNotFoundError } from '../aws/subnets';
+import { ec2Call, nonRetryable } from './failures';
+import type { NodeStatusReport, StatusPublisher } from './status';
+
+export interface CentralDeps {
+  /** One EC2 client per region (the node tells the workflow its region). */
+  ec2For(region: string): EC2Client;
+  statusPublisher: StatusPublisher;
+}
+
+interface Where {
+  instanceId: string;
+  region: string;
+}
+
+function heartbeat(detail: string): void {
+  Context.current().heartbeat(detail);
+}
+
+export function createCentralActivities(deps: CentralDeps) {
+  return {
+    async verifyImds(where: Where): Promise<InstanceFacts> {
+      const facts = await ec2Call('DescribeInstances', () => describeInstance(deps.ec2For(where.region), where.instanceId));
+      log.info('instance metadata options', { instanceId: where.instanceId, ...facts.metadataOptions });
+      return facts;
+    },
+
+    async ensureHopLimit(req: Where & { desired: number; autoConfigure: boolean; current?: MetadataOptions }): Promise<HopLimitResult> {
+      return ec2Call('ModifyInstanceMetadataOptions', () =>
+        ensureInstanceHopLimit(deps.ec2For(req.region), {
+          instanceId: req.instanceId,
+          desired: req.desired,
+          autoConfigure: req.autoConfigure,
+          current: req.current,
+          log: (message, fields) => log.info(message, fields),
+          onPoll: () => heartbeat('waiting for the metadata options to be applied'),
+        }),
+      );
+    },
+
+    async planEnis(req: Where & { vpcId: string; availabilityZone: string; cluster: string; nodeName: string; policies: NodeEniPolicy[] }): Promise<NodeEniPlan> {
+      try {
+        return await ec2Call('plan ENIs', () => planNodeEnis(deps.ec2For(req.region), req));
+      } catch (err) {
+        if (err instanceof ReferenceNotFoundError) throw nonRetryable('ReferenceNotFound', err.message, err);
+        if (err instanceof DeviceIndexExhaustedError) throw nonRetryable('DeviceIndexExhausted', err.message, err);
+        throw err;
+      }
+    },
+
+    async ensureEni(req: { region: string; cluster: string; nodeName: string; plan: EniPlan }): Promise<EnsuredEni> {
+      const retrying = Context.current().info.attempt > 1;
+      const result = await ec2Call('CreateNetworkInterface', () =>
+        ensurePlannedEni(deps.ec2For(req.region), req.plan, { cluster: req.cluster, nodeName: req.nodeName, retrying }),
+      );
+      log.info(result.origin === 'created' ? 'created ENI' : 'adopted ENI', { eniId: result.eni.eniId, subnetId: req.plan.subnetId, nodeName: req.nodeName });
+      return result;
+    },
+
+    async attachEni(req: Where & { eniId: string; deviceIndex: number; deleteOnTermination: boolean }): Promise<AttachResult> {
+      const ctx = Context.current();
+      try {
+        const result = await ec2Call('AttachNetworkInterface', () =>
+          attachAndSettle(deps.ec2For(req.region), {
+            ...req,
+            checkFirst: ctx.info.attempt > 1,
+            heartbeat,
+            sleep: (ms) => ctx.sleep(ms),
+          }),
+        );
+        log.info('attached ENI', { eniId: req.eniId, instanceId: req.instanceId, deviceIndex: result.deviceIndex });
+        return result;
+      } catch (err) {
+        if (err instanceof DeviceIndexConflictError) throw nonRetryable('DeviceIndexConflict', err.message, err);
+        if (err instanceof EniAttachedElsewhereError) throw nonRetryable('EniAttachedElsewhere', err.message, err);
+        throw err;
+      }
+    },
+
+    /** Compensation: delete an ENI this run created and could not attach. */
+    async deleteEni(req: { region: string; eniId: string }): Promise<void> {
+      await ec2Call('DeleteNetworkInterface', () => deleteEniCall(deps.ec2For(req.region), req.eniId));
+      log.info('deleted ENI', { eniId: req.eniId });
+    },
+
+    async publishStatus(report: NodeStatusReport): Promise<void> {
+      try {
+        await deps.statusPublisher.publish(report);
+      } catch (err) {
+        throw ApplicationFailure.create({ type: 'StatusPublishFailed', message: `publishing status failed: ${(err as Error).message}` });
+      }
+    },
+  };
+}
+
+export type CentralActivities = ReturnType<typeof createCentralActivities>;

@@ -1,0 +1,26 @@
+// Where a node's onboarding result is published. Standalone (no Kubernetes) it is a structured log
+// line; the Kubernetes publisher writes NodeENI status, node annotation and Events.
+import type { EniProgress } from '../workflows/definitions';
+import type { InterfaceReport } from '../domain/types';
+
+export interface NodeStatusReport {
+  nodeName: string;
+  instanceId?: string;
+  phase: 'Ready' | 'Failed';
+  enis: EniProgress[];
+  interfaces: InterfaceReport[];
+  warnings: string[];
+  error?: string;
+}
+
+export interface StatusPublisher {
+  publish(report: NodeStatusReport): Promise<void>;
+}
+
+export function logStatusPublisher(write: (line: string) => void = (line) => console.log(line)): StatusPublisher {
+  return {
+    async publish(report) {
+      write(JSON.stringify({ msg: 'node status', ...report }));
+    },
+  };
+}

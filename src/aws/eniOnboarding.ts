@@ -1,0 +1,164 @@
+// Exactly-once ENIs: plan from what EC2 really has, adopt what carries our tags, create with a
+// deterministic ClientToken, attach at the planned index, then DeleteOnTermination as asked.
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { defaultDescription, subnetRefs, type NodeEniPolicy } from '../config/nodeEni';
+import { planDeviceIndices, type WantedEni } from '../domain/deviceIndex';
+import { clientToken, eniKeyHash, eniTags, TAG_CLUSTER, TAG_KEY, TAG_NODE } from '../domain/tags';
+import type { EniFacts, EniPlan } from '../domain/types';
+import { classifyAwsError } from './errors';
+import { attachEni, createEni, describeEni, findEnisByTags, listInstanceEnis, setDeleteOnTermination } from './enis';
+import { resolveSecurityGroups, resolveSubnets } from './subnets';
+
+export interface PlanRequest {
+  cluster: string;
+  nodeName: string;
+  instanceId: string;
+  vpcId: string;
+  /** An ENI can only attach to an instance in its own subnet's AZ: other subnets are skipped. */
+  availabilityZone: string;
+  policies: NodeEniPolicy[];
+}
+
+export interface NodeEniPlan {
+  plans: EniPlan[];
+  /** Why a named subnet got no ENI on this node (e.g. it is in another availability zone). */
+  skipped: string[];
+}
+
+/** One EniPlan per (NodeENI, subnet), in policy and subnet order, with device indices planned. */
+export async function planNodeEnis(ec2: EC2Client, req: PlanRequest): Promise<NodeEniPlan> {
+  const skipped: string[] = [];
+  const drafts: Array<Omit<EniPlan, 'deviceIndex'> & { preferredIndex: number }> = [];
+  for (const policy of req.policies) {
+    const refs = subnetRefs(policy.spec);
+    const subnets = await resolveSubnets(ec2, { vpcId: req.vpcId, ids: refs.ids, names: refs.names });
+    const securityGroupIds = await resolveSecurityGroups(ec2, {
+      vpcId: req.vpcId,
+      ids: policy.spec.securityGroupIDs ?? [],
+      names: policy.spec.securityGroupNames ?? [],
+    });
+    subnets.forEach((subnet, position) => {
+      if (subnet.availabilityZone !== req.availabilityZone) {
+        skipped.push(`NodeENI ${policy.name}: subnet ${subnet.subnetId} is in ${subnet.availabilityZone}, the node in ${req.availabilityZone}; no ENI from it on this node`);
+        return;
+      }
+      const key = { cluster: req.cluster, nodeEniName: policy.name, nodeName: req.nodeName, subnetId: subnet.subnetId };
+      drafts.push({
+        nodeEniName: policy.name,
+        subnetId: subnet.subnetId,
+        securityGroupIds,
+        description: policy.spec.description ?? defaultDescription(req.nodeName),
+        deleteOnTermination: policy.spec.deleteOnTermination,
+        mtu: policy.spec.mtu,
+        tags: eniTags(key, policy.spec.tags),
+        key: eniKeyHash(key),
+        preferredIndex: policy.spec.deviceIndex + position,
+      });
+    });
+  }
+  // Two describes per node, whatever the number of ENIs: ours (attached or not) and the instance's.
+  const [owned, attached] = await Promise.all([
+    findEnisByTags(ec2, { [TAG_CLUSTER]: req.cluster, [TAG_NODE]: req.nodeName }),
+    listInstanceEnis(ec2, req.instanceId),
+  ]);
+  const ownedByKey = new Map(owned.map((eni) => [eni.tags[TAG_KEY], eni]));
+  const wanted: WantedEni[] = drafts.map((d) => ({ key: d.key, preferredIndex: d.preferredIndex }));
+  const indices = planDeviceIndices(
+    wanted,
+    attached.filter((eni) => eni.attachment).map((eni) => ({ key: eni.tags[TAG_KEY], deviceIndex: eni.attachment!.deviceIndex })),
+  );
+  const plans = drafts.map(({ preferredIndex: _preferred, ...draft }) => {
+    const existing = ownedByKey.get(draft.key);
+    const usable = existing && (!existing.attachment || existing.attachment.instanceId === req.instanceId);
+    return { ...draft, deviceIndex: indices.get(draft.key)!, adoptEniId: usable ? existing.eniId : undefined };
+  });
+  return { plans, skipped };
+}
+
+export interface EnsuredEni {
+  eni: EniFacts;
+  origin: 'created' | 'adopted';
+}
+
+/** Adopts the plan's existing ENI, or creates one; a retried create returns the same ENI (ClientToken). */
+export async function ensurePlannedEni(ec2: EC2Client, plan: EniPlan, opts: { cluster: string; nodeName: string; retrying: boolean }): Promise<EnsuredEni> {
+  if (plan.adoptEniId) {
+    const existing = await describeEni(ec2, plan.adoptEniId);
+    if (existing) return { eni: existing, origin: 'adopted' };
+  }
+  if (opts.retrying) {
+    // A previous attempt may have created it and died before answering: its tags find it.
+    const [mine] = await findEnisByTags(ec2, { [TAG_KEY]: plan.key });
+    if (mine) return { eni: mine, origin: 'created' };
+  }
+  const eni = await createEni(ec2, {
+    subnetId: plan.subnetId,
+    securityGroupIds: plan.securityGroupIds,
+    description: plan.description,
+    tags: plan.tags,
+    clientToken: clientToken({ cluster: opts.cluster, nodeEniName: plan.nodeEniName, nodeName: opts.nodeName, subnetId: plan.subnetId }),
+  });
+  return { eni, origin: 'created' };
+}
+
+export class DeviceIndexConflictError extends Error {
+  constructor(readonly deviceIndex: number, detail: string) {
+    super(`device index ${deviceIndex} is already in use on the instance: ${detail}`);
+    this.name = 'DeviceIndexConflictError';
+  }
+}
+
+export class EniAttachedElsewhereError extends Error {
+  constructor(eniId: string, instanceId: string) {
+    super(`${eniId} is attached to another instance (${instanceId}); eniflow will not move it. Detach it or delete it.`);
+    this.name = 'EniAttachedElsewhereError';
+  }
+}
+
+export interface AttachRequest {
+  instanceId: string;
+  eniId: string;
+  deviceIndex: number;
+  deleteOnTermination: boolean;
+  /** Check EC2 first: set on retries, when an earlier attempt may already have attached it. */
+  checkFirst: boolean;
+  heartbeat: (detail: string) => void;
+  sleep: (ms: number) => Promise<void>;
+  timeoutMs?: number;
+}
+
+export interface AttachResult {
+  attachmentId: string;
+  deviceIndex: number;
+  deleteOnTermination: boolean;
+}
+
+export async function attachAndSettle(ec2: EC2Client, req: AttachRequest): Promise<AttachResult> {
+  let attachment = req.checkFirst ? (await describeEni(ec2, req.eniId))?.attachment : undefined;
+  if (attachment && attachment.instanceId !== req.instanceId) throw new EniAttachedElsewhereError(req.eniId, attachment.instanceId);
+  if (!attachment || attachment.status === 'detached' || attachment.status === 'detaching') {
+    try {
+      await attachEni(ec2, { eniId: req.eniId, instanceId: req.instanceId, deviceIndex: req.deviceIndex });
+    } catch (err) {
+      const info = classifyAwsError(err);
+      if (info.code === 'InvalidParameterValue' && /device ?index|in use/i.test(info.message)) throw new DeviceIndexConflictError(req.deviceIndex, info.message);
+      throw err;
+    }
+  }
+  // Wait for EC2 to finish the attachment, with backoff; heartbeats keep the activity alive.
+  const deadline = Date.now() + (req.timeoutMs ?? 240_000);
+  let delay = 250;
+  for (;;) {
+    const eni = await describeEni(ec2, req.eniId);
+    attachment = eni?.attachment;
+    if (attachment?.status === 'attached') break;
+    if (Date.now() > deadline) throw new Error(`${req.eniId} did not reach 'attached' (last: ${attachment?.status ?? 'none'})`);
+    req.heartbeat(`waiting for ${req.eniId} to attach (${attachment?.status ?? 'pending'})`);
+    await req.sleep(delay);
+    delay = Math.min(delay * 2, 5000);
+  }
+  if (attachment.deleteOnTermination !== req.deleteOnTermination) {
+    await setDeleteOnTermination(ec2, { eniId: req.eniId, attachmentId: attachment.attachmentId, deleteOnTermination: req.deleteOnTermination });
+  }
+  return { attachmentId: attachment.attachmentId, deviceIndex: attachment.deviceIndex, deleteOnTermination: req.deleteOnTermination };
+}

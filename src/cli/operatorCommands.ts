@@ -1,0 +1,77 @@
+// Operator commands against any Temporal server: onboard, status, list.
+import { loadCentralEnv, type TemporalEnv } from '../config/processEnv';
+import { loadImdsConfig } from '../config/imdsEnv';
+import { loadNodeEniFile } from '../config/nodeEniManifest';
+import { onboardWorkflowId } from '../workflows/definitions';
+import { progressLine, resultTable, table } from './render';
+import { connectClient, readProgress, startOnboarding } from './workflowClient';
+
+export async function runOnboardCommand(
+  env: TemporalEnv,
+  opts: { nodeName?: string; nodeEniFiles: string[]; providerID?: string; wait: boolean },
+): Promise<number> {
+  if (!opts.nodeName) throw new Error('onboard needs the node name: eniflow onboard <node> --nodeeni FILE');
+  if (opts.nodeEniFiles.length === 0) throw new Error('onboard needs at least one --nodeeni FILE (a NodeENI manifest, YAML or JSON)');
+  const policies = (await Promise.all(opts.nodeEniFiles.map(loadNodeEniFile))).flat();
+  const central = loadCentralEnv();
+  const imds = loadImdsConfig();
+  const client = await connectClient(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE);
+  const handle = await startOnboarding(client, {
+    nodeName: opts.nodeName,
+    cluster: central.CLUSTER_NAME,
+    providerID: opts.providerID,
+    policies,
+    imds: { autoConfigure: imds.autoConfigureHopLimit, hopLimit: imds.hopLimit },
+  });
+  console.log(`onboarding ${opts.nodeName}: workflow ${handle.workflowId} (run ${handle.firstExecutionRunId})`);
+  if (!opts.wait) return 0;
+  try {
+    await handle.result();
+  } catch (err) {
+    const progress = await readProgress(client, opts.nodeName);
+    console.error(`onboarding failed: ${progress?.error ?? (err as Error).message}`);
+    return 1;
+  }
+  const progress = await readProgress(client, opts.nodeName);
+  if (progress) console.log(resultTable([progress]));
+  return 0;
+}
+
+export async function runStatusCommand(env: TemporalEnv, nodeName: string | undefined, json: boolean): Promise<number> {
+  if (!nodeName) throw new Error('status needs the node name: eniflow status <node>');
+  const client = await connectClient(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE);
+  const progress = await readProgress(client, nodeName);
+  if (!progress) {
+    console.error(`no onboarding workflow ${onboardWorkflowId(nodeName)} in namespace ${env.TEMPORAL_NAMESPACE} at ${env.TEMPORAL_ADDRESS}`);
+    return 1;
+  }
+  if (json) {
+    console.log(JSON.stringify(progress, null, 2));
+    return progress.phase === 'Failed' ? 1 : 0;
+  }
+  console.log(progressLine(progress, nodeName));
+  console.log(table(['STEP', 'STATUS', 'DETAIL'], progress.steps.map((s) => [s.name, s.status, s.detail ?? ''])));
+  if (progress.enis.length) console.log('\n' + resultTable([progress]));
+  for (const w of progress.warnings) console.log(`warning: ${w}`);
+  if (progress.error) console.log(`error: ${progress.error}`);
+  return progress.phase === 'Failed' ? 1 : 0;
+}
+
+export async function runListCommand(env: TemporalEnv, json: boolean): Promise<number> {
+  const client = await connectClient(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE);
+  const rows: Array<Record<string, string>> = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'onboardNode'` })) {
+    const attrs = wf.searchAttributes as Record<string, unknown[] | undefined>;
+    rows.push({
+      node: String(attrs.NodeName?.[0] ?? wf.workflowId.replace(/^onboard\//, '')),
+      instance: String(attrs.InstanceId?.[0] ?? ''),
+      phase: String(attrs.Phase?.[0] ?? ''),
+      status: wf.status.name,
+      started: wf.startTime.toISOString(),
+      workflowId: wf.workflowId,
+    });
+  }
+  if (json) console.log(JSON.stringify(rows, null, 2));
+  else console.log(table(['NODE', 'INSTANCE', 'PHASE', 'STATUS', 'STARTED'], rows.map((r) => [r.node, r.instance, r.phase, r.status, r.started])));
+  return 0;
+}

@@ -1,0 +1,75 @@
+// Runs eniflow's own processes against a local stack, in this process: one central worker and one
+// node agent per simulated node (each on its own task queue, as in a cluster).
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { loadImdsConfig, type ImdsConfig } from '../config/imdsEnv';
+import { createImdsClient } from '../aws/imds';
+import { logStatusPublisher, type StatusPublisher } from '../activities/status';
+import { createCentralWorker } from '../workers/central';
+import { createNodeAgent } from '../workers/agent';
+import { installRuntime } from '../workers/runtime';
+import type { LocalStack, StackNode } from './stack';
+
+export interface StackWorkers {
+  client: Client;
+  connection: NativeConnection;
+  central: Worker;
+  agents: Map<string, Worker>;
+  imdsConfigFor(node: StackNode): ImdsConfig;
+  stop(): Promise<void>;
+}
+
+export interface StackWorkerOptions {
+  statusPublisher?: StatusPublisher;
+  /** Environment the IMDS configuration is parsed from (the seed's variables); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Start agents only for these nodes (tests start the others later). */
+  agentsFor?: string[];
+  maxEc2CallsPerSecond?: number;
+}
+
+export async function startStackWorkers(stack: LocalStack, options: StackWorkerOptions = {}): Promise<StackWorkers> {
+  installRuntime(options.logLevel ?? 'WARN');
+  const connection = await NativeConnection.connect({ address: stack.temporalAddress });
+  const clientConnection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace: stack.namespace });
+  const running: Array<{ worker: Worker; done: Promise<void> }> = [];
+  const imdsConfigFor = (node: StackNode) =>
+    loadImdsConfig({ ...(options.env ?? process.env), AWS_EC2_METADATA_SERVICE_ENDPOINT: node.imdsEndpoint });
+
+  const central = await createCentralWorker({
+    connection,
+    namespace: stack.namespace,
+    deps: { ec2For: (region) => stack.ec2ClientFor(region), statusPublisher: options.statusPublisher ?? logStatusPublisher(() => undefined) },
+    maxEc2CallsPerSecond: options.maxEc2CallsPerSecond,
+  });
+  running.push({ worker: central, done: central.run() });
+
+  const agents = new Map<string, Worker>();
+  for (const node of stack.nodes) {
+    if (options.agentsFor && !options.agentsFor.includes(node.name)) continue;
+    const imdsConfig = imdsConfigFor(node);
+    const agent = await createNodeAgent({
+      connection,
+      namespace: stack.namespace,
+      deps: { nodeName: node.name, imds: createImdsClient(imdsConfig), imdsConfig, links: node.links },
+    });
+    agents.set(node.name, agent);
+    running.push({ worker: agent, done: agent.run() });
+  }
+
+  return {
+    client,
+    connection,
+    central,
+    agents,
+    imdsConfigFor,
+    async stop() {
+      for (const { worker } of running) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await Promise.allSettled(running.map((r) => r.done));
+      await clientConnection.close();
+      await connection.close();
+    },
+  };
+}

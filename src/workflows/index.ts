@@ -1,0 +1,2 @@
+// The one entry point of the workflow bundle.
+export { onboardNode } from './onboard';

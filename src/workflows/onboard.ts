@@ -1,0 +1,297 @@
+// onboardNode: the six steps that give one node its ENIs. Every step is an activity; node-local
+// steps go to the node's own agent queue, EC2 steps to the central queue.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  ActivityFailure,
+} from '@temporalio/workflow';
+import type { CentralActivities } from '../activities/central';
+import type { NodeActivities } from '../activities/node';
+import type { EniPlan } from '../domain/types';
+import { parseProviderId } from '../domain/providerId';
+import {
+  CENTRAL_TASK_QUEUE,
+  nodeTaskQueue,
+  progressQuery,
+  STEP_NAMES,
+  type EniProgress,
+  type OnboardInput,
+  type OnboardProgress,
+  type Phase,
+  type StepName,
+} from './definitions';
+import { validateOnboardInput } from './input';
+import { INSTANCE_ID, NODE_NAME, PHASE } from './searchAttributes';
+
+/** Failure types that retrying cannot cure; activities raise them, the retry policy honours them. */
+export const NON_RETRYABLE_TYPES = [
+  'InvalidInput',
+  'InvalidNodeEni',
+  'ReferenceNotFound',
+  'UnauthorizedOperation',
+  'InvalidParameterValue',
+  'InvalidSubnetID.NotFound',
+  'InvalidGroup.NotFound',
+  'InvalidInstanceID.NotFound',
+  'AttachmentLimitExceeded',
+  'DeviceIndexExhausted',
+  'EniAttachedElsewhere',
+  'InvalidMtu',
+  'ProtectedInterface',
+  'DeviceIndexConflict',
+  'NoUsableSubnet',
+  'InstanceIdUnknown',
+  'RegionUnknown',
+];
+
+const central = proxyActivities<CentralActivities>({
+  taskQueue: CENTRAL_TASK_QUEUE,
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 12, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+});
+
+// Waiting for EC2 to finish an attachment or a metadata change: heartbeats prove liveness.
+const centralWaits = proxyActivities<CentralActivities>({
+  taskQueue: CENTRAL_TASK_QUEUE,
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+});
+
+function nodeActivities(nodeName: string, scheduleToClose: string, attempts: number) {
+  // scheduleToClose, not startToClose: a node whose agent is not (yet) running must not hang the workflow forever.
+  return proxyActivities<NodeActivities>({
+    taskQueue: nodeTaskQueue(nodeName),
+    scheduleToCloseTimeout: scheduleToClose,
+    startToCloseTimeout: '3 minutes',
+    heartbeatTimeout: '20 seconds',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: attempts, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  });
+}
+
+export interface OnboardResult {
+  nodeName: string;
+  instanceId: string;
+  enis: EniProgress[];
+  warnings: string[];
+}
+
+export async function onboardNode(rawInput: OnboardInput): Promise<OnboardResult> {
+  const progress: OnboardProgress = {
+    nodeName: typeof rawInput?.nodeName === 'string' ? rawInput.nodeName : '',
+    phase: 'Pending',
+    steps: STEP_NAMES.map((name) => ({ name, status: 'pending' })),
+    enis: [],
+    interfaces: [],
+    warnings: [],
+    startedAt: new Date().toISOString(),
+  };
+  setHandler(progressQuery, () => progress);
+
+  const validation = validateOnboardInput(rawInput);
+  if (!validation.ok) {
+    const { field, message } = validation.problem;
+    progress.phase = 'Failed';
+    progress.error = `invalid onboarding input: ${field} ${message}`;
+    throw ApplicationFailure.create({ type: 'InvalidInput', message: progress.error, nonRetryable: true, details: [validation.problem] });
+  }
+  const input = validation.input;
+  upsertSearchAttributes([{ key: NODE_NAME, value: input.nodeName }]);
+
+  const setPhase = (phase: Phase, details: string) => {
+    progress.phase = phase;
+    upsertSearchAttributes([{ key: PHASE, value: phase }]);
+    setCurrentDetails(`**${input.nodeName}** — ${phase}\n\n${details}`);
+  };
+  const step = async <T>(name: StepName, phase: Phase, run: () => Promise<T>, describe: (result: T) => string): Promise<T> => {
+    const record = progress.steps.find((s) => s.name === name)!;
+    record.status = 'running';
+    record.startedAt = new Date().toISOString();
+    setPhase(phase, `step ${STEP_NAMES.indexOf(name) + 1}/6: ${name}`);
+    try {
+      const result = await run();
+      record.status = record.status === 'running' ? 'done' : record.status;
+      record.detail = describe(result);
+      return result;
+    } catch (err) {
+      record.status = 'failed';
+      record.detail = failureMessage(err);
+      throw err;
+    } finally {
+      record.endedAt = new Date().toISOString();
+    }
+  };
+
+  try {
+    // 1. detectInstance — on the node itself (IMDS, IMDSv2 first); fall back on the providerID.
+    const nodeQuick = nodeActivities(input.nodeName, '2 minutes', 5);
+    const identity = await step(
+      'detectInstance',
+      'DetectingInstance',
+      async () => {
+        try {
+          return await nodeQuick.detectInstance({ providerID: input.providerID });
+        } catch (err) {
+          const fromProvider = input.providerID ? parseProviderId(input.providerID) : undefined;
+          if (!fromProvider || isCancellation(err)) throw err;
+          progress.warnings.push(`node agent could not detect the instance (${failureMessage(err)}); using the node's providerID`);
+          return { ...fromProvider, macs: [], source: 'providerID' as const };
+        }
+      },
+      (id) => `${id.instanceId} in ${id.availabilityZone} (from ${id.source})`,
+    );
+    progress.instanceId = identity.instanceId;
+    progress.region = identity.region;
+    progress.availabilityZone = identity.availabilityZone;
+    progress.imdsSource = identity.source;
+    upsertSearchAttributes([{ key: INSTANCE_ID, value: identity.instanceId }]);
+    const where = { instanceId: identity.instanceId, region: identity.region };
+
+    // 2. verifyImds — EC2's view of the instance, its metadata options and attached ENIs.
+    const facts = await step('verifyImds', 'VerifyingImds', () => central.verifyImds(where), (f) =>
+      `HttpTokens=${f.metadataOptions.httpTokens}, hop limit ${f.metadataOptions.httpPutResponseHopLimit}, endpoint ${f.metadataOptions.httpEndpoint}`,
+    );
+    progress.metadataOptions = facts.metadataOptions;
+
+    // 3. ensureHopLimit — never fails onboarding: a failure becomes a warning with the seed's remedy.
+    const hop = await step(
+      'ensureHopLimit',
+      'ConfiguringHopLimit',
+      () => centralWaits.ensureHopLimit({ ...where, desired: input.imds.hopLimit, autoConfigure: input.imds.autoConfigure, current: facts.metadataOptions }),
+      (r) => r.detail,
+    );
+    if (hop.warning) {
+      progress.warnings.push(hop.warning);
+      progress.steps.find((s) => s.name === 'ensureHopLimit')!.status = 'warning';
+    }
+    if (hop.after) progress.metadataOptions = hop.after;
+
+    // 4. ensureEnis — adopt or create (ClientToken), attach at the planned index, DeleteOnTermination.
+    await step('ensureEnis', 'EnsuringEnis', () => ensureEnis(input, where, facts.vpcId, facts.availabilityZone, progress), () =>
+      progress.enis.map((e) => `${e.eniId}@${e.deviceIndex}`).join(', '),
+    );
+
+    // 5. configureInterfaces — on the node: find each ENI's interface by MAC, set MTU, bring it up.
+    const nodeSlow = nodeActivities(input.nodeName, '10 minutes', 20);
+    const protectedMacs = facts.networkInterfaces.filter((n) => n.attachment?.deviceIndex === 0).map((n) => n.mac);
+    await step(
+      'configureInterfaces',
+      'ConfiguringInterfaces',
+      async () => {
+        const reports = await Promise.all(
+          progress.enis.map(async (eni) => {
+            const policy = input.policies.find((p) => p.name === eni.nodeEniName)!;
+            const report = await nodeSlow.configureInterface({
+              mac: eni.mac!,
+              mtu: policy.spec.mtu,
+              addressing: policy.spec.addressing,
+              protectedMacs,
+              expectedDeviceNumber: eni.deviceIndex,
+            });
+            eni.status = 'configured';
+            eni.interfaceName = report.name;
+            eni.mtu = report.after.mtu;
+            return report;
+          }),
+        );
+        progress.interfaces = reports;
+        return reports;
+      },
+      (reports) => reports.map((r) => `${r.name} (${r.mac}) mtu ${r.after.mtu}${r.changed ? '' : ', unchanged'}`).join('; '),
+    );
+
+    // 6. publishStatus — report where users look (standalone: the log; Kubernetes: NodeENI status).
+    await step('publishStatus', 'PublishingStatus', () => central.publishStatus(statusReport(progress, 'Ready')), () => 'published');
+
+    progress.phase = 'Ready';
+    progress.finishedAt = new Date().toISOString();
+    setPhase('Ready', progress.enis.map((e) => `${e.eniId} → ${e.interfaceName} (index ${e.deviceIndex}, mtu ${e.mtu})`).join('\n'));
+    return { nodeName: input.nodeName, instanceId: identity.instanceId, enis: progress.enis, warnings: progress.warnings };
+  } catch (err) {
+    progress.phase = 'Failed';
+    progress.error = failureMessage(err);
+    progress.finishedAt = new Date().toISOString();
+    setPhase('Failed', progress.error);
+    if (!isCancellation(err)) {
+      // Best effort: the failure is also visible where users look; the workflow fails either way.
+      await CancellationScope.nonCancellable(() => central.publishStatus(statusReport(progress, 'Failed'))).catch((e) =>
+        log.warn('could not publish failure status', { error: failureMessage(e) }),
+      );
+    }
+    throw err;
+  }
+}
+
+async function ensureEnis(input: OnboardInput, where: { instanceId: string; region: string }, vpcId: string, availabilityZone: string, progress: OnboardProgress): Promise<void> {
+  const planRequest = { ...where, vpcId, availabilityZone, cluster: input.cluster, nodeName: input.nodeName, policies: input.policies };
+  const planned = await central.planEnis(planRequest);
+  let plans: EniPlan[] = planned.plans;
+  progress.warnings.push(...planned.skipped);
+  if (plans.length === 0) {
+    throw ApplicationFailure.create({ type: 'NoUsableSubnet', nonRetryable: true, message: `no NodeENI subnet is in the node's availability zone ${availabilityZone}: ${planned.skipped.join('; ')}` });
+  }
+  progress.enis = plans.map((p) => ({ nodeEniName: p.nodeEniName, subnetId: p.subnetId, deviceIndex: p.deviceIndex, status: 'planned' }));
+
+  for (let i = 0; i < plans.length; i++) {
+    const plan = plans[i];
+    const record = progress.enis[i];
+    const ensured = await central.ensureEni({ region: where.region, cluster: input.cluster, nodeName: input.nodeName, plan });
+    record.eniId = ensured.eni.eniId;
+    record.mac = ensured.eni.mac;
+    record.status = ensured.origin;
+    try {
+      let attached;
+      for (let replans = 0; ; replans++) {
+        try {
+          attached = await centralWaits.attachEni({ ...where, eniId: ensured.eni.eniId, deviceIndex: record.deviceIndex, deleteOnTermination: plan.deleteOnTermination });
+          break;
+        } catch (err) {
+          // Another ENI took the planned index meanwhile: plan again from what the instance has now.
+          if (failureType(err) !== 'DeviceIndexConflict' || replans >= 3) throw err;
+          plans = (await central.planEnis(planRequest)).plans;
+          record.deviceIndex = plans[i].deviceIndex;
+          log.info('device index conflict; re-planned', { eniId: ensured.eni.eniId, deviceIndex: record.deviceIndex });
+        }
+      }
+      record.attachmentId = attached.attachmentId;
+      record.deviceIndex = attached.deviceIndex;
+      record.status = 'attached';
+    } catch (err) {
+      record.status = 'failed';
+      // Saga: an ENI this run created and could not attach is deleted, so nothing is left orphaned.
+      if (ensured.origin === 'created') {
+        await CancellationScope.nonCancellable(() => central.deleteEni({ region: where.region, eniId: ensured.eni.eniId }));
+        progress.warnings.push(`deleted ${ensured.eni.eniId}, which this run created but could not attach`);
+      }
+      throw err;
+    }
+  }
+}
+
+function statusReport(progress: OnboardProgress, phase: 'Ready' | 'Failed') {
+  return {
+    nodeName: progress.nodeName,
+    instanceId: progress.instanceId,
+    phase,
+    enis: progress.enis,
+    interfaces: progress.interfaces,
+    warnings: progress.warnings,
+    error: progress.error,
+  };
+}
+
+function failureType(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+export function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
