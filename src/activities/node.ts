@@ -81,6 +81,7 @@ export function createNodeActivities(deps: NodeDeps) {
       } catch (err) {
         const name = (err as Error).name;
         if (name === 'InvalidMtuError') throw nonRetryable('InvalidMtu', (err as Error).message, err);
+        if (name === 'InvalidInterfaceRequestError') throw nonRetryable('InvalidInterfaceRequest', (err as Error).message, err);
         if (name === 'ProtectedInterfaceError') throw nonRetryable('ProtectedInterface', (err as Error).message, err);
         throw err;
       }

@@ -18,6 +18,8 @@ export interface DemoOptions {
 export async function runDemo(options: DemoOptions): Promise<number> {
   const out = options.out ?? process.stdout;
   const say = (line: string) => out.write(line + '\n');
+  // The SDK's notice about Node 22 is for operators of long-running processes, not demo viewers.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const imds = loadImdsConfig(); // the seed's variables apply to the demo too; fail early on a bad one
   const t0 = Date.now();
   say('eniflow demo: starting the local stack (Temporal dev server, EC2 emulator, 3 simulated nodes)…');
@@ -34,7 +36,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     stack = await startLocalStack({ stateDir: options.stateDir, nodeMode: options.nodeMode });
     say(`  Temporal ${stack.temporalAddress} (Web UI ${stack.uiUrl}), EC2 ${stack.ec2Endpoint} in ${stack.region}`);
     say(`  nodes: ${stack.nodes.map((n) => `${n.name}=${n.instanceId}`).join(', ')} — interfaces: ${stack.nodeMode === 'netns' ? 'network namespaces' : `in memory (${stack.nodeModeReason})`}`);
-    workers = await startStackWorkers(stack);
+    workers = await startStackWorkers(stack, { logLevel: (process.env.ENIFLOW_LOG_LEVEL?.toUpperCase() as 'ERROR') ?? 'ERROR' });
     const stackUp = Date.now();
     say(`  stack up in ${((stackUp - t0) / 1000).toFixed(1)} s; onboarding ${stack.nodes.length} nodes against NodeENI ${samplePolicy().name} (2 subnets, MTU 9001)\n`);
 

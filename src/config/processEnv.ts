@@ -41,7 +41,7 @@ const centralSchema = temporalSchema.extend(awsSchema.shape).extend({
 });
 
 const agentSchema = temporalSchema.extend({
-  NODE_NAME: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be the Kubernetes node name (set it from the downward API: spec.nodeName)'),
+  NODE_NAME: z.string({ error: 'is required: set it from the downward API (fieldRef spec.nodeName)' }).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be the Kubernetes node name (set it from the downward API: spec.nodeName)'),
   /** Dev/test only: configure interfaces inside this network namespace instead of the agent's own. */
   ENIFLOW_NETNS: z.string().optional(),
   HEALTH_PORT: positiveNumber(8081),

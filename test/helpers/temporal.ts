@@ -5,6 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../src/workflows/searchAttributes';
 import { installRuntime } from '../../src/workers/runtime';
 import { temporal } from '@temporalio/proto';
+import { msToTs } from '@temporalio/common/lib/time';
 
 export interface TestTemporal {
   address: string;
@@ -25,7 +26,7 @@ export async function testTemporal(prefix: string): Promise<TestTemporal> {
   const address = temporalAddress();
   const namespace = `${prefix}-${process.pid}-${Date.now().toString(36)}`;
   const connection = await Connection.connect({ address });
-  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86400 } });
+  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
   const types = temporal.api.enums.v1.IndexedValueType;
   await connection.operatorService.addSearchAttributes({
     namespace,
