@@ -3,7 +3,7 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { NodeEniPolicy } from '../config/nodeEni';
-import type { EniPlan, InstanceFacts, MetadataOptions } from '../domain/types';
+import type { EniFacts, EniPlan, InstanceFacts, MetadataOptions } from '../domain/types';
 import { DeviceIndexExhaustedError } from '../domain/deviceIndex';
 import { deleteEni as deleteEniCall } from '../aws/enis';
 import { describeInstance } from '../aws/instances';
@@ -77,7 +77,7 @@ export function createCentralActivities(deps: CentralDeps) {
       return result;
     },
 
-    async attachEni(req: Where & { eniId: string; deviceIndex: number; deleteOnTermination: boolean }): Promise<AttachResult> {
+    async attachEni(req: Where & { eniId: string; deviceIndex: number; deleteOnTermination: boolean; knownAttachment?: EniFacts['attachment'] }): Promise<AttachResult> {
       const ctx = Context.current();
       try {
         const result = await ec2Call('AttachNetworkInterface', () =>

@@ -122,6 +122,8 @@ export interface AttachRequest {
   deleteOnTermination: boolean;
   /** Check EC2 first: set on retries, when an earlier attempt may already have attached it. */
   checkFirst: boolean;
+  /** The attachment the ENI had when it was adopted or created (no EC2 call needed to know it). */
+  knownAttachment?: EniFacts['attachment'];
   heartbeat: (detail: string) => void;
   sleep: (ms: number) => Promise<void>;
   timeoutMs?: number;
@@ -134,15 +136,19 @@ export interface AttachResult {
 }
 
 export async function attachAndSettle(ec2: EC2Client, req: AttachRequest): Promise<AttachResult> {
-  let attachment = req.checkFirst ? (await describeEni(ec2, req.eniId))?.attachment : undefined;
+  let attachment = req.checkFirst ? (await describeEni(ec2, req.eniId))?.attachment : req.knownAttachment;
   if (attachment && attachment.instanceId !== req.instanceId) throw new EniAttachedElsewhereError(req.eniId, attachment.instanceId);
   if (!attachment || attachment.status === 'detached' || attachment.status === 'detaching') {
     try {
       await attachEni(ec2, { eniId: req.eniId, instanceId: req.instanceId, deviceIndex: req.deviceIndex });
     } catch (err) {
       const info = classifyAwsError(err);
-      if (info.code === 'InvalidParameterValue' && /device ?index|in use/i.test(info.message)) throw new DeviceIndexConflictError(req.deviceIndex, info.message);
-      throw err;
+      if (info.code === 'InvalidParameterValue' && /device ?index/i.test(info.message)) throw new DeviceIndexConflictError(req.deviceIndex, info.message);
+      if (info.code !== 'InvalidParameterValue' || !/in use/i.test(info.message)) throw err;
+      // The ENI is attached already (e.g. an earlier attempt's attach did land): where to?
+      const owner = (await describeEni(ec2, req.eniId))?.attachment;
+      if (owner && owner.instanceId !== req.instanceId) throw new EniAttachedElsewhereError(req.eniId, owner.instanceId);
+      if (!owner) throw err;
     }
   }
   // Wait for EC2 to finish the attachment, with backoff; heartbeats keep the activity alive.

@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   nodeMode?: 'auto' | 'netns' | 'memory';
   /** An already-running Temporal server to use instead of starting one (the tests share one). */
   temporalAddress?: string;
+  /** Namespace on that server (default "default"). */
+  namespace?: string;
   temporal?: TemporalDevServerOptions;
   /** When set, DIR/stack.json is written as soon as the endpoints are up. */
   stateDir?: string;
@@ -46,6 +48,8 @@ export interface LocalStack {
   uiUrl: string;
   region: string;
   ec2Endpoint: string;
+  /** moto itself, behind the proxy: for checks that must not go through eniflow's own code. */
+  motoEndpoint: string;
   proxy: Ec2Proxy;
   ec2: EC2Client;
   cloud: SeededCloud;
@@ -103,10 +107,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const stack: LocalStack = {
       temporalAddress: options.temporalAddress ?? temporal!.address,
-      namespace: 'default',
+      namespace: options.namespace ?? 'default',
       uiUrl: temporal?.uiUrl ?? '',
       region,
       ec2Endpoint: proxy.endpoint,
+      motoEndpoint: moto.endpoint,
       proxy,
       ec2,
       cloud,

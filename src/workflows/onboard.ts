@@ -249,7 +249,13 @@ async function ensureEnis(input: OnboardInput, where: { instanceId: string; regi
       let attached;
       for (let replans = 0; ; replans++) {
         try {
-          attached = await centralWaits.attachEni({ ...where, eniId: ensured.eni.eniId, deviceIndex: record.deviceIndex, deleteOnTermination: plan.deleteOnTermination });
+          attached = await centralWaits.attachEni({
+            ...where,
+            eniId: ensured.eni.eniId,
+            deviceIndex: record.deviceIndex,
+            deleteOnTermination: plan.deleteOnTermination,
+            knownAttachment: replans === 0 ? ensured.eni.attachment : undefined,
+          });
           break;
         } catch (err) {
           // Another ENI took the planned index meanwhile: plan again from what the instance has now.

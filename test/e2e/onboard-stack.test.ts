@@ -1,0 +1,106 @@
+// The demo's path on real parts: a real Temporal server, moto behind eniflow's strict EC2 proxy,
+// simulated nodes (network namespaces when root). Every check reads the emulator or the node
+// directly, not eniflow's own view.
+import { execFileSync } from 'node:child_process';
+import { DescribeInstancesCommand, DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { startLocalStack, type LocalStack } from '../../src/dev/stack';
+import { startStackWorkers, type StackWorkers } from '../../src/dev/stackWorkers';
+import { DEV_CREDENTIALS } from '../../src/dev/moto';
+import { samplePolicy } from '../../src/dev/sampleNodeEni';
+import { startOnboarding } from '../../src/cli/workflowClient';
+import { progressQuery } from '../../src/workflows/definitions';
+import { testTemporal, type TestTemporal } from '../helpers/temporal';
+
+describe('onboarding 3 simulated nodes end to end', () => {
+  let t: TestTemporal;
+  let stack: LocalStack;
+  let workers: StackWorkers;
+  let moto: EC2Client;
+
+  beforeAll(async () => {
+    t = await testTemporal('e2e');
+    stack = await startLocalStack({ temporalAddress: t.address, namespace: t.namespace });
+    if (stack.nodeMode !== 'netns') console.warn(`simulated nodes use in-memory interfaces: ${stack.nodeModeReason}`);
+    workers = await startStackWorkers(stack, { logLevel: 'ERROR' });
+    moto = new EC2Client({ region: stack.region, endpoint: stack.motoEndpoint, credentials: DEV_CREDENTIALS });
+  });
+  afterAll(async () => {
+    await workers?.stop();
+    await stack?.stop();
+    await t?.close();
+  });
+
+  const onboard = (node: LocalStack['nodes'][number]) =>
+    startOnboarding(workers.client, {
+      nodeName: node.name,
+      cluster: 'e2e',
+      providerID: node.providerID,
+      policies: [samplePolicy()],
+      imds: { autoConfigure: true, hopLimit: 2 },
+    });
+
+  async function enisOf(instanceId: string) {
+    const res = await moto.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] }));
+    return (res.NetworkInterfaces ?? []).filter((n) => n.Attachment?.DeviceIndex !== 0);
+  }
+
+  it('gives every node exactly its 2 ENIs at the planned indices, tagged, and configured on the node', async () => {
+    const handles = await Promise.all(stack.nodes.map(onboard));
+    await Promise.all(handles.map((h) => h.result()));
+    const multus = stack.cloud.subnets.filter((s) => s.name.startsWith('eniflow-multus-') && s.availabilityZone === stack.nodes[0].availabilityZone);
+
+    for (const node of stack.nodes) {
+      const enis = await enisOf(node.instanceId);
+      expect(enis).toHaveLength(2);
+      const byIndex = [...enis].sort((a, b) => a.Attachment!.DeviceIndex! - b.Attachment!.DeviceIndex!);
+      expect(byIndex.map((e) => e.Attachment!.DeviceIndex)).toEqual([1, 2]);
+      expect(byIndex.map((e) => e.SubnetId)).toEqual([multus[0].subnetId, multus[1].subnetId]);
+      for (const eni of byIndex) {
+        const tags = Object.fromEntries((eni.TagSet ?? []).map((tag) => [tag.Key, tag.Value]));
+        expect(tags).toMatchObject({
+          NodeENI: 'multus-data',
+          Node: node.name,
+          SubnetID: eni.SubnetId,
+          'node.k8s.amazonaws.com/no_manage': 'true',
+          'kubernetes.io/cluster/managed-by': 'eniflow',
+          'eniflow.io/cluster': 'e2e',
+          team: 'network-functions',
+        });
+        expect(eni.Groups?.map((g) => g.GroupName)).toEqual(['eniflow-multus']);
+      }
+
+      // On the node: an UP interface with MTU 9001 for each ENI's MAC.
+      const macs = byIndex.map((e) => e.MacAddress!.toLowerCase());
+      const links = node.netns
+        ? (JSON.parse(execFileSync('ip', ['-n', node.netns, '-j', 'link', 'show'], { encoding: 'utf8' })) as Array<{ address: string; mtu: number; flags: string[] }>)
+            .map((l) => ({ mac: l.address, mtu: l.mtu, up: l.flags.includes('UP') }))
+        : (await node.links.list()).map((l) => ({ mac: l.mac, mtu: l.mtu, up: l.up }));
+      for (const mac of macs) expect(links.find((l) => l.mac === mac)).toEqual({ mac, mtu: 9001, up: true });
+    }
+
+    // Hop limit 2 everywhere, and every node keeps its own HttpTokens setting.
+    const instances = await moto.send(new DescribeInstancesCommand({ InstanceIds: stack.nodes.map((n) => n.instanceId) }));
+    const options = Object.fromEntries(
+      (instances.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => [i.InstanceId, i.MetadataOptions]),
+    );
+    expect(stack.nodes.map((n) => options[n.instanceId]?.HttpPutResponseHopLimit)).toEqual([2, 2, 2]);
+    expect(stack.nodes.map((n) => options[n.instanceId]?.HttpTokens)).toEqual(['required', 'optional', 'required']);
+  });
+
+  it('a second onboarding of a node adopts its ENIs and changes nothing', async () => {
+    const node = stack.nodes[0];
+    const before = (await enisOf(node.instanceId)).map((e) => e.NetworkInterfaceId).sort();
+    const calls = stack.proxy.counts();
+    const handle = await onboard(node);
+    await handle.result();
+    const progress = await handle.query(progressQuery);
+    const after = (await enisOf(node.instanceId)).map((e) => e.NetworkInterfaceId).sort();
+    expect(after).toEqual(before);
+    expect(progress.enis.map((e) => e.status)).toEqual(['configured', 'configured']);
+    expect(progress.interfaces.map((i) => i.changed)).toEqual([false, false]);
+    const now = stack.proxy.counts();
+    for (const action of ['CreateNetworkInterface', 'AttachNetworkInterface', 'ModifyInstanceMetadataOptions']) {
+      expect(now[action] ?? 0).toBe(calls[action] ?? 0);
+    }
+  });
+});
