@@ -5,7 +5,9 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { NodeEniPolicy } from '../config/nodeEni';
 import type { EniFacts, EniPlan, InstanceFacts, MetadataOptions } from '../domain/types';
 import { DeviceIndexExhaustedError } from '../domain/deviceIndex';
-import { deleteEni as deleteEniCall } from '../aws/enis';
+import { deleteEni as deleteEniCall, findEnisByTags } from '../aws/enis';
+import { detachAndWait, type DetachResult } from '../aws/eniRelease';
+import { TAG_CLUSTER, TAG_NODE, TAG_NODE_ENI } from '../domain/tags';
 import { describeInstance } from '../aws/instances';
 import { ensureInstanceHopLimit, type HopLimitResult } from '../aws/hopLimit';
 import {
@@ -19,7 +21,7 @@ import {
   type EnsuredEni,
 } from '../aws/eniOnboarding';
 import { ReferenceNotFoundError } from '../aws/subnets';
-import { ec2Call, nonRetryable } from './failures';
+import { ec2Call, nonRetryable, retryable } from './failures';
 import type { NodeStatusReport, StatusPublisher } from './status';
 
 export interface CentralDeps {
@@ -97,9 +99,30 @@ export function createCentralActivities(deps: CentralDeps) {
       }
     },
 
-    /** Compensation: delete an ENI this run created and could not attach. */
+    /** The ENIs eniflow owns for a node (optionally of some NodeENIs only), found by their tags. */
+    async listNodeEnis(req: { region: string; cluster: string; nodeName: string; nodeEniNames?: string[] }): Promise<EniFacts[]> {
+      const owned = await ec2Call('DescribeNetworkInterfaces', () =>
+        findEnisByTags(deps.ec2For(req.region), { [TAG_CLUSTER]: req.cluster, [TAG_NODE]: req.nodeName }),
+      );
+      return req.nodeEniNames ? owned.filter((eni) => req.nodeEniNames!.includes(eni.tags[TAG_NODE_ENI])) : owned;
+    },
+
+    /**
+     * Cleanup never gives up: every failure is retryable here (the UI shows the last one), because
+     * an ENI left attached or undeleted is exactly the leak eniflow exists to prevent.
+     */
+    async detachEni(req: { region: string; eniId: string; forceAfterMs: number; startedAt: number }): Promise<DetachResult> {
+      const ctx = Context.current();
+      const result = await cleanupCall('DetachNetworkInterface', () =>
+        detachAndWait(deps.ec2For(req.region), { ...req, heartbeat, sleep: (ms) => ctx.sleep(ms) }),
+      );
+      log.info('detached ENI', { ...result });
+      return result;
+    },
+
+    /** Deletes an ENI (compensation or cleanup); an ENI already gone counts as deleted. */
     async deleteEni(req: { region: string; eniId: string }): Promise<void> {
-      await ec2Call('DeleteNetworkInterface', () => deleteEniCall(deps.ec2For(req.region), req.eniId));
+      await cleanupCall('DeleteNetworkInterface', () => deleteEniCall(deps.ec2For(req.region), req.eniId));
       log.info('deleted ENI', { eniId: req.eniId });
     },
 
@@ -111,6 +134,14 @@ export function createCentralActivities(deps: CentralDeps) {
       }
     },
   };
+}
+
+async function cleanupCall<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await ec2Call(operation, run);
+  } catch (err) {
+    throw err instanceof ApplicationFailure && err.nonRetryable ? retryable(err) : err;
+  }
 }
 
 export type CentralActivities = ReturnType<typeof createCentralActivities>;

@@ -27,3 +27,8 @@ export async function ec2Call<T>(operation: string, run: () => Promise<T>): Prom
     throw awsFailure(err, operation);
   }
 }
+
+/** The same failure, but retryable: for cleanup, which must keep trying and stay visible. */
+export function retryable(failure: ApplicationFailure): ApplicationFailure {
+  return ApplicationFailure.create({ type: failure.type ?? undefined, message: failure.message, nonRetryable: false, cause: failure.cause });
+}

@@ -6,11 +6,14 @@ import type { InterfaceReport } from '../domain/types';
 export interface NodeStatusReport {
   nodeName: string;
   instanceId?: string;
-  phase: 'Ready' | 'Failed';
+  phase: 'Ready' | 'Failed' | 'Offboarded';
   enis: EniProgress[];
   interfaces: InterfaceReport[];
   warnings: string[];
   error?: string;
+  /** Offboarding: the ENIs taken away, and the NodeENIs they belonged to (all when absent). */
+  releasedEniIds?: string[];
+  nodeEniNames?: string[];
 }
 
 export interface StatusPublisher {

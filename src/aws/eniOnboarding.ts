@@ -3,10 +3,10 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { defaultDescription, subnetRefs, type NodeEniPolicy } from '../config/nodeEni';
 import { planDeviceIndices, type WantedEni } from '../domain/deviceIndex';
-import { clientToken, eniKeyHash, eniTags, TAG_CLUSTER, TAG_KEY, TAG_NODE } from '../domain/tags';
+import { clientToken, eniKeyHash, eniTags, TAG_CLUSTER, TAG_KEY, TAG_NODE, TAG_NODE_ENI } from '../domain/tags';
 import type { EniFacts, EniPlan } from '../domain/types';
 import { classifyAwsError } from './errors';
-import { attachEni, createEni, describeEni, findEnisByTags, listInstanceEnis, setDeleteOnTermination } from './enis';
+import { attachEni, createEni, describeEni, findEnisByTags, listInstanceEnis, setDeleteOnTermination, setSecurityGroups } from './enis';
 import { resolveSecurityGroups, resolveSubnets } from './subnets';
 
 export interface PlanRequest {
@@ -23,6 +23,8 @@ export interface NodeEniPlan {
   plans: EniPlan[];
   /** Why a named subnet got no ENI on this node (e.g. it is in another availability zone). */
   skipped: string[];
+  /** ENIs of ours on this node that no plan wants any more (a subnet or a NodeENI was removed). */
+  stale: EniFacts[];
 }
 
 /** One EniPlan per (NodeENI, subnet), in policy and subnet order, with device indices planned. */
@@ -46,6 +48,7 @@ export async function planNodeEnis(ec2: EC2Client, req: PlanRequest): Promise<No
       drafts.push({
         nodeEniName: policy.name,
         subnetId: subnet.subnetId,
+        subnetCidr: subnet.cidrBlock,
         securityGroupIds,
         description: policy.spec.description ?? defaultDescription(req.nodeName),
         deleteOnTermination: policy.spec.deleteOnTermination,
@@ -72,19 +75,32 @@ export async function planNodeEnis(ec2: EC2Client, req: PlanRequest): Promise<No
     const usable = existing && (!existing.attachment || existing.attachment.instanceId === req.instanceId);
     return { ...draft, deviceIndex: indices.get(draft.key)!, adoptEniId: usable ? existing.eniId : undefined };
   });
-  return { plans, skipped };
+  const wantedKeys = new Set(plans.map((p) => p.key));
+  // Only ENIs of the NodeENIs given are candidates: another NodeENI's ENIs are not this plan's business.
+  const planned = new Set(req.policies.map((p) => p.name));
+  const stale = owned.filter((eni) => !wantedKeys.has(eni.tags[TAG_KEY]) && planned.has(eni.tags[TAG_NODE_ENI]));
+  return { plans, skipped, stale };
 }
 
 export interface EnsuredEni {
   eni: EniFacts;
   origin: 'created' | 'adopted';
+  securityGroupsChanged?: boolean;
 }
 
 /** Adopts the plan's existing ENI, or creates one; a retried create returns the same ENI (ClientToken). */
 export async function ensurePlannedEni(ec2: EC2Client, plan: EniPlan, opts: { cluster: string; nodeName: string; retrying: boolean }): Promise<EnsuredEni> {
   if (plan.adoptEniId) {
     const existing = await describeEni(ec2, plan.adoptEniId);
-    if (existing) return { eni: existing, origin: 'adopted' };
+    if (existing) {
+      // A NodeENI whose security groups changed: the adopted ENI follows the spec.
+      const want = [...plan.securityGroupIds].sort();
+      if (want.length > 0 && want.join() !== [...existing.securityGroupIds].sort().join()) {
+        await setSecurityGroups(ec2, existing.eniId, want);
+        return { eni: { ...existing, securityGroupIds: want }, origin: 'adopted', securityGroupsChanged: true };
+      }
+      return { eni: existing, origin: 'adopted' };
+    }
   }
   if (opts.retrying) {
     // A previous attempt may have created it and died before answering: its tags find it.

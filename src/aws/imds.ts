@@ -6,8 +6,8 @@
 // does it: it fetches a new token for EVERY request (no reuse), never reports the version, ignores
 // AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE and AWS_EC2_METADATA_DISABLED, defaults to no timeout and 3 retries
 // (it reads neither AWS_METADATA_SERVICE_TIMEOUT nor AWS_METADATA_SERVICE_NUM_ATTEMPTS), does not refresh on
-// 401, and drops the token request's status code. It also joins the endpoint's pathname ("/") with the
-// request path, so paths are passed without their leading slash.
+// 401, drops the token request's status code, and leaves the socket of a non-200 answer open. It also
+// joins the endpoint's pathname ("/") with the request path, so paths are passed without their leading slash.
 import { MetadataService } from '@aws-sdk/ec2-metadata-service';
 import type { ImdsConfig } from '../config/imdsEnv';
 import type { ImdsInterface, ImdsVersion, InstanceIdentity } from '../domain/types';
@@ -110,7 +110,9 @@ export function createImdsClient(config: ImdsConfig, options: ImdsClientOptions 
 
   async function once(method: 'GET' | 'PUT', path: string, headers: Record<string, string>): Promise<Outcome> {
     try {
-      return { kind: 'ok', body: await transport.request(path.slice(1), { method, headers }) };
+      // Connection: close, because the library never drains a non-200 response: on a keep-alive
+      // connection that socket would stay open (and keep a CLI from exiting) until IMDS closes it.
+      return { kind: 'ok', body: await transport.request(path.slice(1), { method, headers: { ...headers, connection: 'close' } }) };
     } catch (err) {
       return classify(err);
     }

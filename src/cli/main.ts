@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadTemporalEnv } from '../config/processEnv';
 import { runDemo } from './demo';
-import { runOnboardCommand, runListCommand, runStatusCommand } from './operatorCommands';
+import { runListCommand, runOffboardCommand, runOnboardCommand, runStatusCommand } from './operatorCommands';
 import { runCentralWorkerProcess, runNodeAgentProcess } from './processCommands';
 
 const USAGE = `eniflow — durable ENI onboarding for Kubernetes nodes on AWS (Temporal workflows)
@@ -13,6 +13,8 @@ Usage: eniflow <command> [options]
                            run the local stack and onboard 3 simulated nodes
   onboard <node> --nodeeni FILE [--provider-id ID] [--wait]
                            start (or join) the node's onboarding workflow
+  offboard <node> [--region R] [--nodeeni NAME]... [--reason TEXT] [--wait]
+                           detach and delete the node's ENIs (all, or those NodeENIs')
   status <node> [--json]   the node's onboarding progress
   list [--json]            every node's onboarding, from the Temporal visibility store
   worker                   run a central worker (workflows + EC2 activities)
@@ -35,6 +37,14 @@ const commands: Record<string, Command> = {
       options: { nodeeni: { type: 'string', multiple: true }, 'provider-id': { type: 'string' }, wait: { type: 'boolean' } },
     });
     return runOnboardCommand(loadTemporalEnv(), { nodeName: positionals[0], nodeEniFiles: values.nodeeni ?? [], providerID: values['provider-id'], wait: Boolean(values.wait) });
+  },
+  async offboard(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { region: { type: 'string' }, nodeeni: { type: 'string', multiple: true }, reason: { type: 'string' }, wait: { type: 'boolean' } },
+    });
+    return runOffboardCommand(loadTemporalEnv(), { nodeName: positionals[0], region: values.region, nodeEniNames: values.nodeeni ?? [], reason: values.reason, wait: Boolean(values.wait) });
   },
   async status(args) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });

@@ -4,7 +4,7 @@ import { loadImdsConfig } from '../config/imdsEnv';
 import { loadNodeEniFile } from '../config/nodeEniManifest';
 import { onboardWorkflowId } from '../workflows/definitions';
 import { progressLine, resultTable, table } from './render';
-import { connectClient, readProgress, startOnboarding } from './workflowClient';
+import { connectClient, readOffboardProgress, readProgress, startOffboarding, startOnboarding } from './workflowClient';
 
 export async function runOnboardCommand(
   env: TemporalEnv,
@@ -23,7 +23,7 @@ export async function runOnboardCommand(
     policies,
     imds: { autoConfigure: imds.autoConfigureHopLimit, hopLimit: imds.hopLimit },
   });
-  console.log(`onboarding ${opts.nodeName}: workflow ${handle.workflowId} (run ${handle.firstExecutionRunId})`);
+  console.log(`onboarding ${opts.nodeName}: workflow ${handle.workflowId} (run ${handle.signaledRunId})`);
   if (!opts.wait) return 0;
   try {
     await handle.result();
@@ -73,5 +73,31 @@ export async function runListCommand(env: TemporalEnv, json: boolean): Promise<n
   }
   if (json) console.log(JSON.stringify(rows, null, 2));
   else console.log(table(['NODE', 'INSTANCE', 'PHASE', 'STATUS', 'STARTED'], rows.map((r) => [r.node, r.instance, r.phase, r.status, r.started])));
+  return 0;
+}
+
+export async function runOffboardCommand(
+  env: TemporalEnv,
+  opts: { nodeName?: string; region?: string; nodeEniNames: string[]; reason?: string; wait: boolean },
+): Promise<number> {
+  if (!opts.nodeName) throw new Error('offboard needs the node name: eniflow offboard <node> --region REGION [--nodeeni NAME]');
+  const central = loadCentralEnv();
+  const region = opts.region ?? central.AWS_REGION;
+  if (!region) throw new Error('offboard needs the node\'s region: --region REGION or AWS_REGION');
+  const client = await connectClient(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE);
+  const handle = await startOffboarding(client, {
+    nodeName: opts.nodeName,
+    cluster: central.CLUSTER_NAME,
+    region,
+    nodeEniNames: opts.nodeEniNames.length ? opts.nodeEniNames : undefined,
+    reason: opts.reason ?? 'requested by eniflow offboard',
+  });
+  console.log(`offboarding ${opts.nodeName}: workflow ${handle.workflowId}`);
+  if (!opts.wait) return 0;
+  const result = await handle.result();
+  const progress = await readOffboardProgress(client, opts.nodeName);
+  console.log(table(['ENI', 'NODEENI', 'STATUS', 'DETAIL'], (progress?.enis ?? []).map((e) => [e.eniId, e.nodeEniName ?? '', e.status, e.detail ?? ''])));
+  console.log(`${result.released.length} ENIs released`);
+  for (const w of result.warnings) console.log(`warning: ${w}`);
   return 0;
 }

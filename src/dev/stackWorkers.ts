@@ -8,12 +8,16 @@ import { logStatusPublisher, type StatusPublisher } from '../activities/status';
 import { createCentralWorker } from '../workers/central';
 import { createNodeAgent } from '../workers/agent';
 import { installRuntime } from '../workers/runtime';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { createEc2Client } from '../aws/ec2Client';
+import { DEV_CREDENTIALS } from './moto';
 import type { LocalStack, StackNode } from './stack';
 
 export interface StackWorkers {
   client: Client;
   connection: NativeConnection;
-  central: Worker;
+  /** Absent when `central: false` (e.g. a test runs the central worker as a separate process). */
+  central?: Worker;
   agents: Map<string, Worker>;
   imdsConfigFor(node: StackNode): ImdsConfig;
   stop(): Promise<void>;
@@ -27,6 +31,14 @@ export interface StackWorkerOptions {
   /** Start agents only for these nodes (tests start the others later). */
   agentsFor?: string[];
   maxEc2CallsPerSecond?: number;
+  /** Start the in-process central worker (default true); crash tests run it as a process instead. */
+  central?: boolean;
+  /**
+   * EC2 endpoint for the central worker; default the stack's proxy. Tests put a fault-injecting or
+   * counting proxy in front of the stack's so only eniflow's own calls are faulted or counted
+   * (the simulated nodes' hypervisor polling goes straight to the stack's proxy).
+   */
+  ec2Endpoint?: string;
 }
 
 export async function startStackWorkers(stack: LocalStack, options: StackWorkerOptions = {}): Promise<StackWorkers> {
@@ -38,13 +50,24 @@ export async function startStackWorkers(stack: LocalStack, options: StackWorkerO
   const imdsConfigFor = (node: StackNode) =>
     loadImdsConfig({ ...(options.env ?? process.env), AWS_EC2_METADATA_SERVICE_ENDPOINT: node.imdsEndpoint });
 
-  const central = await createCentralWorker({
-    connection,
-    namespace: stack.namespace,
-    deps: { ec2For: (region) => stack.ec2ClientFor(region), statusPublisher: options.statusPublisher ?? logStatusPublisher(() => undefined) },
-    maxEc2CallsPerSecond: options.maxEc2CallsPerSecond,
-  });
-  running.push({ worker: central, done: central.run() });
+  // One EC2 client per region, as in the central worker process (and one SDK retry quota per client).
+  const clients = new Map<string, EC2Client>();
+  let central: Worker | undefined;
+  if (options.central ?? true) {
+    const ec2Endpoint = options.ec2Endpoint ?? stack.ec2Endpoint;
+    const ec2For = (region: string) => {
+      let client = clients.get(region);
+      if (!client) clients.set(region, (client = createEc2Client({ region, endpoint: ec2Endpoint, credentials: DEV_CREDENTIALS })));
+      return client;
+    };
+    central = await createCentralWorker({
+      connection,
+      namespace: stack.namespace,
+      deps: { ec2For, statusPublisher: options.statusPublisher ?? logStatusPublisher(() => undefined) },
+      maxEc2CallsPerSecond: options.maxEc2CallsPerSecond,
+    });
+    running.push({ worker: central, done: central.run() });
+  }
 
   const agents = new Map<string, Worker>();
   for (const node of stack.nodes) {
@@ -70,6 +93,7 @@ export async function startStackWorkers(stack: LocalStack, options: StackWorkerO
       await Promise.allSettled(running.map((r) => r.done));
       await clientConnection.close();
       await connection.close();
+      for (const ec2 of clients.values()) ec2.destroy();
     },
   };
 }

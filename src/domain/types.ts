@@ -65,6 +65,8 @@ export interface InstanceFacts {
 export interface EniPlan {
   nodeEniName: string;
   subnetId: string;
+  /** The subnet's CIDR: its prefix length goes with the ENI's address when addressing is 'primary'. */
+  subnetCidr?: string;
   deviceIndex: number;
   securityGroupIds: string[];
   description: string;

@@ -89,8 +89,13 @@ export async function configureInterface(links: LinkBackend, want: ConfigureRequ
   if (want.addressing === 'primary' && want.primaryIpCidr) {
     const have = await links.addresses(before.name);
     if (!have.includes(want.primaryIpCidr)) {
-      await links.addAddress(before.name, want.primaryIpCidr);
-      changed = true;
+      try {
+        await links.addAddress(before.name, want.primaryIpCidr);
+        changed = true;
+      } catch (err) {
+        // Another attempt (e.g. a retry overlapping a slow one) added it meanwhile: that is the goal.
+        if (!(await links.addresses(before.name)).includes(want.primaryIpCidr)) throw err;
+      }
     }
   }
 

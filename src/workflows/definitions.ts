@@ -1,5 +1,5 @@
 // Workflow-facing contract: inputs, progress shape, queries. Shared by workflows, CLI and controller.
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { NodeEniPolicy } from '../config/nodeEni';
 import type { InterfaceReport, MetadataOptions } from '../domain/types';
 
@@ -10,6 +10,9 @@ export function nodeTaskQueue(nodeName: string): string {
 }
 export function onboardWorkflowId(nodeName: string): string {
   return `onboard/${nodeName}`;
+}
+export function offboardWorkflowId(nodeName: string): string {
+  return `offboard/${nodeName}`;
 }
 
 export interface HopLimitSettings {
@@ -53,11 +56,13 @@ export interface StepProgress {
 export interface EniProgress {
   nodeEniName: string;
   subnetId: string;
+  subnetCidr?: string;
   deviceIndex: number;
   eniId?: string;
+  privateIpAddress?: string;
   mac?: string;
   attachmentId?: string;
-  status: 'planned' | 'created' | 'adopted' | 'attached' | 'configured' | 'failed';
+  status: 'planned' | 'created' | 'adopted' | 'attached' | 'configured' | 'failed' | 'released';
   interfaceName?: string;
   mtu?: number;
 }
@@ -74,9 +79,38 @@ export interface OnboardProgress {
   enis: EniProgress[];
   interfaces: InterfaceReport[];
   warnings: string[];
+  /** ENIs this onboarding took away because no plan wanted them any more. */
+  released?: string[];
   error?: string;
   startedAt: string;
   finishedAt?: string;
 }
 
 export const progressQuery = defineQuery<OnboardProgress>('progress');
+
+/**
+ * A node's desired state changed (a NodeENI was edited, or one more now matches). Sent with
+ * signalWithStart: a running onboarding picks it up after its current pass, a finished one starts anew.
+ */
+export const desiredStateSignal = defineSignal<[OnboardInput]>('desiredStateChanged');
+
+export interface OffboardInput {
+  nodeName: string;
+  cluster: string;
+  region: string;
+  /** Only these NodeENIs' ENIs (a NodeENI deleted, or its selector no longer matching); all when absent. */
+  nodeEniNames?: string[];
+  reason: string;
+  /** Graceful detach first; forced after this many seconds (the original's DETACHMENT_TIMEOUT, 15 s). */
+  forceDetachAfterSeconds?: number;
+}
+
+export interface OffboardProgress {
+  nodeName: string;
+  phase: 'Listing' | 'Releasing' | 'Done';
+  reason: string;
+  enis: Array<{ eniId: string; nodeEniName?: string; status: 'pending' | 'detaching' | 'deleting' | 'deleted'; detail?: string }>;
+  warnings: string[];
+}
+
+export const offboardProgressQuery = defineQuery<OffboardProgress>('offboardProgress');

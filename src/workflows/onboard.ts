@@ -17,6 +17,7 @@ import type { EniPlan } from '../domain/types';
 import { parseProviderId } from '../domain/providerId';
 import {
   CENTRAL_TASK_QUEUE,
+  desiredStateSignal,
   nodeTaskQueue,
   progressQuery,
   STEP_NAMES,
@@ -28,6 +29,7 @@ import {
 } from './definitions';
 import { validateOnboardInput } from './input';
 import { INSTANCE_ID, NODE_NAME, PHASE } from './searchAttributes';
+import { releaseEnis } from './release';
 
 /** Failure types that retrying cannot cure; activities raise them, the retry policy honours them. */
 export const NON_RETRYABLE_TYPES = [
@@ -86,7 +88,7 @@ export async function onboardNode(rawInput: OnboardInput): Promise<OnboardResult
   const progress: OnboardProgress = {
     nodeName: typeof rawInput?.nodeName === 'string' ? rawInput.nodeName : '',
     phase: 'Pending',
-    steps: STEP_NAMES.map((name) => ({ name, status: 'pending' })),
+    steps: freshSteps(),
     enis: [],
     interfaces: [],
     warnings: [],
@@ -101,9 +103,41 @@ export async function onboardNode(rawInput: OnboardInput): Promise<OnboardResult
     progress.error = `invalid onboarding input: ${field} ${message}`;
     throw ApplicationFailure.create({ type: 'InvalidInput', message: progress.error, nonRetryable: true, details: [validation.problem] });
   }
-  const input = validation.input;
-  upsertSearchAttributes([{ key: NODE_NAME, value: input.nodeName }]);
+  let desired = validation.input;
+  let generation = 0;
+  // Changes that arrive while a pass runs are applied by the next pass: nothing is lost, and a
+  // node's history stays one short run per change instead of one endless workflow per node.
+  setHandler(desiredStateSignal, (next) => {
+    const checked = validateOnboardInput(next);
+    if (!checked.ok) {
+      progress.warnings.push(`ignored a desired-state change: ${checked.problem.field} ${checked.problem.message}`);
+      return;
+    }
+    // signalWithStart delivers the start input as a signal too: the same state is no change.
+    if (JSON.stringify(checked.input) === JSON.stringify(desired)) return;
+    if (checked.input.nodeName !== desired.nodeName) {
+      progress.warnings.push(`ignored a desired-state change for another node (${checked.input.nodeName})`);
+      return;
+    }
+    desired = checked.input;
+    generation++;
+  });
+  upsertSearchAttributes([{ key: NODE_NAME, value: desired.nodeName }]);
 
+  for (;;) {
+    const passGeneration = generation;
+    const result = await onboardPass(desired, progress);
+    if (generation === passGeneration) return result;
+    progress.steps = freshSteps();
+    progress.warnings.push(`desired state changed during the pass; reconciling again (change ${generation})`);
+  }
+}
+
+function freshSteps(): OnboardProgress['steps'] {
+  return STEP_NAMES.map((name) => ({ name, status: 'pending' }));
+}
+
+async function onboardPass(input: OnboardInput, progress: OnboardProgress): Promise<OnboardResult> {
   const setPhase = (phase: Phase, details: string) => {
     progress.phase = phase;
     upsertSearchAttributes([{ key: PHASE, value: phase }]);
@@ -127,6 +161,8 @@ export async function onboardNode(rawInput: OnboardInput): Promise<OnboardResult
       record.endedAt = new Date().toISOString();
     }
   };
+  progress.error = undefined;
+  progress.finishedAt = undefined;
 
   try {
     // 1. detectInstance — on the node itself (IMDS, IMDSv2 first); fall back on the providerID.
@@ -187,10 +223,12 @@ export async function onboardNode(rawInput: OnboardInput): Promise<OnboardResult
         const reports = await Promise.all(
           progress.enis.map(async (eni) => {
             const policy = input.policies.find((p) => p.name === eni.nodeEniName)!;
+            const prefix = eni.subnetCidr?.split('/')[1];
             const report = await nodeSlow.configureInterface({
               mac: eni.mac!,
               mtu: policy.spec.mtu,
               addressing: policy.spec.addressing,
+              primaryIpCidr: policy.spec.addressing === 'primary' && eni.privateIpAddress && prefix ? `${eni.privateIpAddress}/${prefix}` : undefined,
               protectedMacs,
               expectedDeviceNumber: eni.deviceIndex,
             });
@@ -236,7 +274,7 @@ async function ensureEnis(input: OnboardInput, where: { instanceId: string; regi
   if (plans.length === 0) {
     throw ApplicationFailure.create({ type: 'NoUsableSubnet', nonRetryable: true, message: `no NodeENI subnet is in the node's availability zone ${availabilityZone}: ${planned.skipped.join('; ')}` });
   }
-  progress.enis = plans.map((p) => ({ nodeEniName: p.nodeEniName, subnetId: p.subnetId, deviceIndex: p.deviceIndex, status: 'planned' }));
+  progress.enis = plans.map((p) => ({ nodeEniName: p.nodeEniName, subnetId: p.subnetId, subnetCidr: p.subnetCidr, deviceIndex: p.deviceIndex, status: 'planned' }));
 
   for (let i = 0; i < plans.length; i++) {
     const plan = plans[i];
@@ -244,6 +282,7 @@ async function ensureEnis(input: OnboardInput, where: { instanceId: string; regi
     const ensured = await central.ensureEni({ region: where.region, cluster: input.cluster, nodeName: input.nodeName, plan });
     record.eniId = ensured.eni.eniId;
     record.mac = ensured.eni.mac;
+    record.privateIpAddress = ensured.eni.privateIpAddress;
     record.status = ensured.origin;
     try {
       let attached;
@@ -277,6 +316,17 @@ async function ensureEnis(input: OnboardInput, where: { instanceId: string; regi
       }
       throw err;
     }
+  }
+
+  // ENIs of these NodeENIs that no plan wants any more (a subnet was removed from the spec).
+  if (planned.stale.length > 0) {
+    progress.warnings.push(...(await releaseEnis(planned.stale, {
+      nodeName: input.nodeName,
+      region: where.region,
+      forceDetachAfterSeconds: 15,
+      now: () => Date.now(),
+    })));
+    progress.released = [...(progress.released ?? []), ...planned.stale.map((e) => e.eniId)];
   }
 }
 

@@ -2,12 +2,13 @@
 // simulated nodes (network namespaces when root). Every check reads the emulator or the node
 // directly, not eniflow's own view.
 import { execFileSync } from 'node:child_process';
-import { DescribeInstancesCommand, DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateSecurityGroupCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { startLocalStack, type LocalStack } from '../../src/dev/stack';
 import { startStackWorkers, type StackWorkers } from '../../src/dev/stackWorkers';
 import { DEV_CREDENTIALS } from '../../src/dev/moto';
 import { samplePolicy } from '../../src/dev/sampleNodeEni';
-import { startOnboarding } from '../../src/cli/workflowClient';
+import { startOffboarding, startOnboarding } from '../../src/cli/workflowClient';
+import type { NodeEniPolicy } from '../../src/config/nodeEni';
 import { progressQuery } from '../../src/workflows/definitions';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 
@@ -30,12 +31,12 @@ describe('onboarding 3 simulated nodes end to end', () => {
     await t?.close();
   });
 
-  const onboard = (node: LocalStack['nodes'][number]) =>
+  const onboard = (node: LocalStack['nodes'][number], policies: NodeEniPolicy[] = [samplePolicy()]) =>
     startOnboarding(workers.client, {
       nodeName: node.name,
       cluster: 'e2e',
       providerID: node.providerID,
-      policies: [samplePolicy()],
+      policies,
       imds: { autoConfigure: true, hopLimit: 2 },
     });
 
@@ -45,7 +46,7 @@ describe('onboarding 3 simulated nodes end to end', () => {
   }
 
   it('gives every node exactly its 2 ENIs at the planned indices, tagged, and configured on the node', async () => {
-    const handles = await Promise.all(stack.nodes.map(onboard));
+    const handles = await Promise.all(stack.nodes.map((n) => onboard(n)));
     await Promise.all(handles.map((h) => h.result()));
     const multus = stack.cloud.subnets.filter((s) => s.name.startsWith('eniflow-multus-') && s.availabilityZone === stack.nodes[0].availabilityZone);
 
@@ -102,5 +103,43 @@ describe('onboarding 3 simulated nodes end to end', () => {
     for (const action of ['CreateNetworkInterface', 'AttachNetworkInterface', 'ModifyInstanceMetadataOptions']) {
       expect(now[action] ?? 0).toBe(calls[action] ?? 0);
     }
+  });
+
+  it('follows a changed NodeENI: a removed subnet loses its ENI, new security groups and MTU are applied', async () => {
+    const node = stack.nodes[1];
+    const before = await enisOf(node.instanceId);
+    const keep = before.find((e) => e.Attachment!.DeviceIndex === 1)!;
+    const drop = before.find((e) => e.Attachment!.DeviceIndex === 2)!;
+    const sg = await moto.send(new CreateSecurityGroupCommand({ GroupName: 'eniflow-e2e-new', Description: 'e2e', VpcId: stack.cloud.vpcId }));
+    const changed = samplePolicy();
+    changed.spec = { ...changed.spec, subnetNames: ['eniflow-multus-1'], securityGroupNames: ['eniflow-e2e-new'], mtu: 1500 };
+
+    const handle = await onboard(node, [changed]);
+    await handle.result();
+
+    const after = await enisOf(node.instanceId);
+    expect(after.map((e) => e.NetworkInterfaceId)).toEqual([keep.NetworkInterfaceId]);
+    expect(after[0].Groups?.map((g) => g.GroupId)).toEqual([sg.GroupId]);
+    const gone = await moto.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'network-interface-id', Values: [drop.NetworkInterfaceId!] }] }));
+    expect(gone.NetworkInterfaces ?? []).toHaveLength(0);
+    const links = await node.links.list();
+    expect(links.find((l) => l.mac === keep.MacAddress!.toLowerCase())).toMatchObject({ mtu: 1500, up: true });
+    expect(links.find((l) => l.mac === drop.MacAddress!.toLowerCase())).toBeUndefined();
+  });
+
+  it('offboards a node: every ENI detached and deleted in EC2, nothing left behind', async () => {
+    const node = stack.nodes[2];
+    const owned = (await enisOf(node.instanceId)).map((e) => e.NetworkInterfaceId!);
+    expect(owned).toHaveLength(2);
+    const handle = await startOffboarding(workers.client, { nodeName: node.name, cluster: 'e2e', region: stack.region, reason: 'e2e: node deleted' });
+    const result = await handle.result();
+    expect(result.released.sort()).toEqual([...owned].sort());
+    expect(await enisOf(node.instanceId)).toHaveLength(0);
+    const left = await moto.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'network-interface-id', Values: owned }] }));
+    expect(left.NetworkInterfaces ?? []).toHaveLength(0);
+
+    // Idempotent: offboarding again finds nothing and succeeds.
+    const again = await startOffboarding(workers.client, { nodeName: node.name, cluster: 'e2e', region: stack.region, reason: 'again' });
+    await expect(again.result()).resolves.toMatchObject({ released: [] });
   });
 });

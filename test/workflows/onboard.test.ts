@@ -8,7 +8,16 @@ import type { NodeActivities } from '../../src/activities/node';
 import type { EniFacts, EniPlan, InstanceFacts, InterfaceReport } from '../../src/domain/types';
 import { samplePolicy } from '../../src/dev/sampleNodeEni';
 import { workflowBundle } from '../../src/workers/bundle';
-import { CENTRAL_TASK_QUEUE, nodeTaskQueue, onboardWorkflowId, progressQuery, type OnboardInput } from '../../src/workflows/definitions';
+import {
+  CENTRAL_TASK_QUEUE,
+  desiredStateSignal,
+  nodeTaskQueue,
+  offboardProgressQuery,
+  offboardWorkflowId,
+  onboardWorkflowId,
+  progressQuery,
+  type OnboardInput,
+} from '../../src/workflows/definitions';
 import { INSTANCE_ID, PHASE } from '../../src/workflows/searchAttributes';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 
@@ -69,7 +78,7 @@ function fakes(overrides: { central?: Partial<CentralActivities>; node?: Partial
     },
     async planEnis(req) {
       record('planEnis', req);
-      return { plans: [plan(1), plan(2)], skipped: [] };
+      return { plans: [plan(1), plan(2)], skipped: [], stale: [] };
     },
     async ensureEni(req) {
       record('ensureEni', req);
@@ -82,6 +91,14 @@ function fakes(overrides: { central?: Partial<CentralActivities>; node?: Partial
     },
     async deleteEni(req) {
       record('deleteEni', req);
+    },
+    async listNodeEnis(req) {
+      record('listNodeEnis', req);
+      return [{ ...eni('eni-old-1', '0a:00:00:00:00:0a', 1), tags: { NodeENI: 'multus-data' } }, { ...eni('eni-old-2', '0a:00:00:00:00:0b'), tags: { NodeENI: 'multus-data' } }];
+    },
+    async detachEni(req) {
+      record('detachEni', req);
+      return { eniId: req.eniId, state: 'available', forced: false };
     },
     async publishStatus(report) {
       record('publishStatus', report);
@@ -223,7 +240,7 @@ describe('onboardNode workflow (real Temporal server, stand-in activities)', () 
       central: {
         async planEnis() {
           plans++;
-          return { plans: plans === 1 ? [plan(1)] : [{ ...plan(1), deviceIndex: 3 }], skipped: [] };
+          return { plans: plans === 1 ? [plan(1)] : [{ ...plan(1), deviceIndex: 3 }], skipped: [], stale: [] };
         },
         async attachEni(req) {
           attempts++;
@@ -278,5 +295,104 @@ describe('onboardNode workflow (real Temporal server, stand-in activities)', () 
     expect(progress.phase).toBe('Ready');
     expect(progress.warnings).toContain(warning);
     expect(progress.steps.find((s) => s.name === 'ensureHopLimit')!.status).toBe('warning');
+  });
+
+  it('releases ENIs that no plan wants any more (a subnet removed from the NodeENI)', async () => {
+    const stale = { ...eni('eni-stale', '0a:00:00:00:00:0c', 3), tags: { NodeENI: 'multus-data' } };
+    const f = fakes({
+      central: {
+        async planEnis() {
+          return { plans: [plan(1)], skipped: [], stale: [stale] };
+        },
+      },
+    });
+    const nodeName = nextNode();
+    const progress = await run(nodeName, f, async () => {
+      const handle = await t.client.workflow.start('onboardNode', { taskQueue: CENTRAL_TASK_QUEUE, workflowId: onboardWorkflowId(nodeName), args: [input(nodeName)] });
+      await handle.result();
+      return handle.query(progressQuery);
+    });
+    const names = f.calls.map((c) => c.name);
+    expect(names).toEqual(expect.arrayContaining(['releaseInterface', 'detachEni', 'deleteEni']));
+    expect(names.indexOf('releaseInterface')).toBeLessThan(names.indexOf('detachEni'));
+    expect(names.indexOf('detachEni')).toBeLessThan(names.indexOf('deleteEni'));
+    expect((f.calls.find((c) => c.name === 'deleteEni')!.args as { eniId: string }).eniId).toBe('eni-stale');
+    expect(progress.released).toEqual(['eni-stale']);
+    expect(progress.enis.map((e) => e.eniId)).toEqual(['eni-key-1']);
+  });
+
+  it('applies a desired-state change that arrives during a pass with one more pass (no change lost)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let passes = 0;
+    const f = fakes({
+      central: {
+        async verifyImds() {
+          passes++;
+          if (passes === 1) await gate;
+          return facts();
+        },
+      },
+    });
+    const nodeName = nextNode();
+    const progress = await run(nodeName, f, async () => {
+      const handle = await t.client.workflow.start('onboardNode', { taskQueue: CENTRAL_TASK_QUEUE, workflowId: onboardWorkflowId(nodeName), args: [input(nodeName)] });
+      while (passes === 0) await new Promise((r) => setTimeout(r, 20));
+      const changed = samplePolicy();
+      changed.spec = { ...changed.spec, mtu: 1500 };
+      await handle.signal(desiredStateSignal, input(nodeName, { policies: [changed] }));
+      release();
+      await handle.result();
+      return handle.query(progressQuery);
+    });
+    expect(passes).toBe(2);
+    const mtus = f.calls.filter((c) => c.name === 'configureInterface').map((c) => (c.args as { mtu: number }).mtu);
+    // The first pass finishes with what it started with; the change is applied by the second.
+    expect(mtus).toEqual([9001, 9001, 1500, 1500]);
+    expect(progress.phase).toBe('Ready');
+  });
+
+  it('offboards every ENI of the node: interface down, detach, delete', async () => {
+    const f = fakes();
+    const nodeName = nextNode();
+    const { result, progress } = await run(nodeName, f, async () => {
+      const handle = await t.client.workflow.start('offboardNode', {
+        taskQueue: CENTRAL_TASK_QUEUE,
+        workflowId: offboardWorkflowId(nodeName),
+        args: [{ nodeName, cluster: 'test', region: 'eu-west-1', reason: 'node deleted' }],
+      });
+      return { result: await handle.result(), progress: await handle.query(offboardProgressQuery) };
+    });
+    expect(result.released).toEqual(['eni-old-1', 'eni-old-2']);
+    expect(f.calls.filter((c) => c.name === 'deleteEni').map((c) => (c.args as { eniId: string }).eniId).sort()).toEqual(['eni-old-1', 'eni-old-2']);
+    expect(progress.enis.map((e) => e.status)).toEqual(['deleted', 'deleted']);
+    const published = f.calls.find((c) => c.name === 'publishStatus')!.args as { phase: string; releasedEniIds: string[] };
+    expect(published).toMatchObject({ phase: 'Offboarded', releasedEniIds: ['eni-old-1', 'eni-old-2'] });
+  });
+
+  it('keeps retrying a cleanup that fails, instead of giving up', async () => {
+    let detachAttempts = 0;
+    const f = fakes({
+      central: {
+        async detachEni(req) {
+          detachAttempts++;
+          if (detachAttempts < 3) throw ApplicationFailure.create({ type: 'UnauthorizedOperation', message: 'not allowed (yet)' });
+          return { eniId: req.eniId, state: 'available', forced: false };
+        },
+        async listNodeEnis() {
+          return [eni('eni-x', '0a:00:00:00:00:0d', 1)];
+        },
+      },
+    });
+    const nodeName = nextNode();
+    const result = await run(nodeName, f, async () =>
+      (await t.client.workflow.start('offboardNode', {
+        taskQueue: CENTRAL_TASK_QUEUE,
+        workflowId: offboardWorkflowId(nodeName),
+        args: [{ nodeName, cluster: 'test', region: 'eu-west-1', reason: 'test' }],
+      })).result(),
+    );
+    expect(detachAttempts).toBe(3);
+    expect(result.released).toEqual(['eni-x']);
   });
 });
