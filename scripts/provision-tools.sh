@@ -67,5 +67,8 @@ if [ "$(id -u)" = 0 ] && ! command -v nft >/dev/null && command -v apt-get >/dev
   (apt-get update -qq && apt-get install -y -qq nftables) >/dev/null 2>&1 || say "WARNING: could not install nftables: the real hop-limit test will be skipped with a reason"
 fi
 
+# --- kube-apiserver and etcd (Kubernetes tests): built from their Go modules, see provision-k8s.sh
+bash "$ROOT/scripts/provision-k8s.sh"
+
 "$TOOLS_DIR/bin/temporal" --version >/dev/null 2>&1 || [ -n "${TEMPORAL_CLI_PATH:-}" ] || fail "the provisioned temporal CLI does not run" "TEMPORAL_CLI_PATH"
 say "tools ready in $TOOLS_DIR"

@@ -11,9 +11,9 @@ export interface NodeStatusReport {
   interfaces: InterfaceReport[];
   warnings: string[];
   error?: string;
-  /** Offboarding: the ENIs taken away, and the NodeENIs they belonged to (all when absent). */
+  /** Offboarding: the ENIs taken away, and the NodeENI they belonged to (all of the node's when absent). */
   releasedEniIds?: string[];
-  nodeEniNames?: string[];
+  nodeEniName?: string;
 }
 
 export interface StatusPublisher {

@@ -13,7 +13,7 @@ Usage: eniflow <command> [options]
                            run the local stack and onboard 3 simulated nodes
   onboard <node> --nodeeni FILE [--provider-id ID] [--wait]
                            start (or join) the node's onboarding workflow
-  offboard <node> [--region R] [--nodeeni NAME]... [--reason TEXT] [--wait]
+  offboard <node> [--region R] [--nodeeni NAME] [--reason TEXT] [--wait]
                            detach and delete the node's ENIs (all, or those NodeENIs')
   status <node> [--json]   the node's onboarding progress
   list [--json]            every node's onboarding, from the Temporal visibility store
@@ -42,9 +42,9 @@ const commands: Record<string, Command> = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { region: { type: 'string' }, nodeeni: { type: 'string', multiple: true }, reason: { type: 'string' }, wait: { type: 'boolean' } },
+      options: { region: { type: 'string' }, nodeeni: { type: 'string' }, reason: { type: 'string' }, wait: { type: 'boolean' } },
     });
-    return runOffboardCommand(loadTemporalEnv(), { nodeName: positionals[0], region: values.region, nodeEniNames: values.nodeeni ?? [], reason: values.reason, wait: Boolean(values.wait) });
+    return runOffboardCommand(loadTemporalEnv(), { nodeName: positionals[0], region: values.region, nodeEniName: values.nodeeni, reason: values.reason, wait: Boolean(values.wait) });
   },
   async status(args) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });

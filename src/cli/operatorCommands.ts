@@ -78,7 +78,7 @@ export async function runListCommand(env: TemporalEnv, json: boolean): Promise<n
 
 export async function runOffboardCommand(
   env: TemporalEnv,
-  opts: { nodeName?: string; region?: string; nodeEniNames: string[]; reason?: string; wait: boolean },
+  opts: { nodeName?: string; region?: string; nodeEniName?: string; reason?: string; wait: boolean },
 ): Promise<number> {
   if (!opts.nodeName) throw new Error('offboard needs the node name: eniflow offboard <node> --region REGION [--nodeeni NAME]');
   const central = loadCentralEnv();
@@ -89,13 +89,13 @@ export async function runOffboardCommand(
     nodeName: opts.nodeName,
     cluster: central.CLUSTER_NAME,
     region,
-    nodeEniNames: opts.nodeEniNames.length ? opts.nodeEniNames : undefined,
+    nodeEniName: opts.nodeEniName,
     reason: opts.reason ?? 'requested by eniflow offboard',
   });
   console.log(`offboarding ${opts.nodeName}: workflow ${handle.workflowId}`);
   if (!opts.wait) return 0;
   const result = await handle.result();
-  const progress = await readOffboardProgress(client, opts.nodeName);
+  const progress = await readOffboardProgress(client, opts.nodeName, opts.nodeEniName);
   console.log(table(['ENI', 'NODEENI', 'STATUS', 'DETAIL'], (progress?.enis ?? []).map((e) => [e.eniId, e.nodeEniName ?? '', e.status, e.detail ?? ''])));
   console.log(`${result.released.length} ENIs released`);
   for (const w of result.warnings) console.log(`warning: ${w}`);

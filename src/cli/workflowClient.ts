@@ -43,7 +43,7 @@ export async function startOnboarding(client: Client, input: OnboardInput) {
  * onboarding so it cannot attach anything behind the cleanup's back.
  */
 export async function startOffboarding(client: Client, input: OffboardInput) {
-  if (!input.nodeEniNames) {
+  if (!input.nodeEniName) {
     const onboarding = client.workflow.getHandle(onboardWorkflowId(input.nodeName));
     try {
       const { status } = await onboarding.describe();
@@ -57,7 +57,7 @@ export async function startOffboarding(client: Client, input: OffboardInput) {
   }
   return client.workflow.start<typeof offboardNode>('offboardNode', {
     taskQueue: CENTRAL_TASK_QUEUE,
-    workflowId: offboardWorkflowId(input.nodeName),
+    workflowId: offboardWorkflowId(input.nodeName, input.nodeEniName),
     args: [input],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     typedSearchAttributes: [{ key: NODE_NAME, value: input.nodeName }],
@@ -65,9 +65,9 @@ export async function startOffboarding(client: Client, input: OffboardInput) {
   });
 }
 
-export async function readOffboardProgress(client: Client, nodeName: string): Promise<OffboardProgress | undefined> {
+export async function readOffboardProgress(client: Client, nodeName: string, nodeEniName?: string): Promise<OffboardProgress | undefined> {
   try {
-    return await client.workflow.getHandle(offboardWorkflowId(nodeName)).query(offboardProgressQuery);
+    return await client.workflow.getHandle(offboardWorkflowId(nodeName, nodeEniName)).query(offboardProgressQuery);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;

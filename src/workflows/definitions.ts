@@ -11,8 +11,9 @@ export function nodeTaskQueue(nodeName: string): string {
 export function onboardWorkflowId(nodeName: string): string {
   return `onboard/${nodeName}`;
 }
-export function offboardWorkflowId(nodeName: string): string {
-  return `offboard/${nodeName}`;
+/** One offboarding per node and scope: a whole node, or one NodeENI's ENIs on it. */
+export function offboardWorkflowId(nodeName: string, nodeEniName?: string): string {
+  return nodeEniName ? `offboard/${nodeName}/${nodeEniName}` : `offboard/${nodeName}`;
 }
 
 export interface HopLimitSettings {
@@ -98,8 +99,8 @@ export interface OffboardInput {
   nodeName: string;
   cluster: string;
   region: string;
-  /** Only these NodeENIs' ENIs (a NodeENI deleted, or its selector no longer matching); all when absent. */
-  nodeEniNames?: string[];
+  /** Only this NodeENI's ENIs (a NodeENI deleted, or its selector no longer matching); all when absent. */
+  nodeEniName?: string;
   reason: string;
   /** Graceful detach first; forced after this many seconds (the original's DETACHMENT_TIMEOUT, 15 s). */
   forceDetachAfterSeconds?: number;

@@ -17,7 +17,7 @@ const offboardInputSchema = z.object({
   nodeName: z.string().min(1),
   cluster: z.string().min(1),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
-  nodeEniNames: z.array(z.string().min(1)).optional(),
+  nodeEniName: z.string().min(1).optional(),
   reason: z.string().min(1),
   forceDetachAfterSeconds: z.number().positive().optional(),
 });
@@ -37,10 +37,10 @@ export async function offboardNode(input: OffboardInput): Promise<OffboardResult
   const progress: OffboardProgress = { nodeName: input.nodeName, phase: 'Listing', reason: input.reason, enis: [], warnings: [] };
   setHandler(offboardProgressQuery, () => progress);
   upsertSearchAttributes([{ key: NODE_NAME, value: input.nodeName }, { key: PHASE, value: 'Offboarding' }]);
-  const scope = input.nodeEniNames ? `NodeENI ${input.nodeEniNames.join(', ')}` : 'all NodeENIs';
+  const scope = input.nodeEniName ? `NodeENI ${input.nodeEniName}` : 'all NodeENIs';
   setCurrentDetails(`Offboarding **${input.nodeName}** (${scope}): ${input.reason}`);
 
-  const owned = await central.listNodeEnis({ region: input.region, cluster: input.cluster, nodeName: input.nodeName, nodeEniNames: input.nodeEniNames });
+  const owned = await central.listNodeEnis({ region: input.region, cluster: input.cluster, nodeName: input.nodeName, nodeEniNames: input.nodeEniName ? [input.nodeEniName] : undefined });
   progress.enis = owned.map((eni) => ({ eniId: eni.eniId, nodeEniName: eni.tags.NodeENI, status: 'pending' }));
   progress.phase = 'Releasing';
   setCurrentDetails(`Offboarding **${input.nodeName}**: releasing ${owned.map((e) => e.eniId).join(', ') || 'nothing'}`);
@@ -57,6 +57,6 @@ export async function offboardNode(input: OffboardInput): Promise<OffboardResult
   progress.phase = 'Done';
   upsertSearchAttributes([{ key: PHASE, value: 'Offboarded' }]);
   setCurrentDetails(`Offboarded **${input.nodeName}** (${scope}): ${owned.length} ENIs released`);
-  await central.publishStatus({ nodeName: input.nodeName, phase: 'Offboarded', enis: [], interfaces: [], warnings: progress.warnings, releasedEniIds: owned.map((e) => e.eniId), nodeEniNames: input.nodeEniNames });
+  await central.publishStatus({ nodeName: input.nodeName, phase: 'Offboarded', enis: [], interfaces: [], warnings: progress.warnings, releasedEniIds: owned.map((e) => e.eniId), nodeEniName: input.nodeEniName });
   return { nodeName: input.nodeName, released: owned.map((e) => e.eniId), warnings: progress.warnings };
 }
