@@ -15,6 +15,8 @@ export interface NodeDeps {
   imds: ImdsClient;
   imdsConfig: ImdsConfig;
   links: LinkBackend;
+  /** AWS_REGION: the region when only EC2_INSTANCE_ID is known (IMDS disabled, no providerID); default process.env. */
+  awsRegion?: string;
 }
 
 export interface ConfigureRequest {
@@ -31,29 +33,53 @@ export interface ConfigureRequest {
 
 export function createNodeActivities(deps: NodeDeps) {
   return {
-    /** Instance identity: EC2_INSTANCE_ID, else IMDS (IMDSv2 first), else the node's providerID. */
+    /**
+     * Instance identity, in the seed's order: EC2_INSTANCE_ID, else IMDS (IMDSv2 first), else the
+     * node's providerID. With EC2_INSTANCE_ID, IMDS (when enabled) still supplies region, AZ and MACs;
+     * without IMDS the region comes from the providerID or AWS_REGION.
+     */
     async detectInstance(req: { providerID?: string }): Promise<InstanceIdentity> {
       const fromProvider = req.providerID ? parseProviderId(req.providerID) : undefined;
+      const envId = deps.imdsConfig.instanceId;
+      const region = deps.awsRegion ?? process.env.AWS_REGION;
+      const fromEnv = (why: string): InstanceIdentity | undefined => {
+        if (!envId) return undefined;
+        const where = fromProvider ?? (region ? { region, availabilityZone: '' } : undefined);
+        if (!where) return undefined;
+        log.info('using EC2_INSTANCE_ID', { instanceId: envId, region: where.region, why, node: deps.nodeName });
+        return { instanceId: envId, region: where.region, availabilityZone: where.availabilityZone, macs: [], source: 'env' };
+      };
+      if (deps.imdsConfig.disabled) {
+        // The seed's AWS_EC2_METADATA_DISABLED: no request to IMDS at all.
+        const identity = fromEnv('IMDS is disabled (AWS_EC2_METADATA_DISABLED=true)');
+        if (identity) return identity;
+      }
       try {
         const answer = await deps.imds.identity();
         const identity = answer.value;
-        if (deps.imdsConfig.instanceId && deps.imdsConfig.instanceId !== identity.instanceId) {
-          log.warn('EC2_INSTANCE_ID differs from IMDS; using EC2_INSTANCE_ID', { env: deps.imdsConfig.instanceId, imds: identity.instanceId });
-          return { ...identity, instanceId: deps.imdsConfig.instanceId, source: 'env' };
+        if (envId && envId !== identity.instanceId) {
+          log.warn('EC2_INSTANCE_ID differs from IMDS; using EC2_INSTANCE_ID', { env: envId, imds: identity.instanceId });
+          return { ...identity, instanceId: envId, source: 'env' };
         }
         log.info('detected instance through IMDS', { instanceId: identity.instanceId, imdsVersion: answer.imdsVersion, node: deps.nodeName });
         return identity;
       } catch (err) {
         const cause = (err as Error).message;
-        if (deps.imdsConfig.instanceId && fromProvider) return { ...fromProvider, instanceId: deps.imdsConfig.instanceId, macs: [], source: 'env' };
+        const identity = fromEnv(`IMDS could not be read: ${cause}`);
+        if (identity) return identity;
         if (fromProvider) {
           log.warn('IMDS unavailable; using the node providerID', { cause });
           return { ...fromProvider, macs: [], source: 'providerID' };
         }
-        if (deps.imdsConfig.instanceId) {
-          throw nonRetryable('RegionUnknown', `EC2_INSTANCE_ID=${deps.imdsConfig.instanceId} is set but IMDS could not be read (${cause}) and the node has no providerID to tell its region; set AWS_REGION on the node agent or let it reach IMDS.`);
+        if (envId) {
+          throw nonRetryable(
+            'RegionUnknown',
+            `EC2_INSTANCE_ID=${envId} is set but IMDS could not be read (${cause}) and neither the node's providerID nor AWS_REGION tells its region; set AWS_REGION on the node agent or let it reach IMDS.`,
+          );
         }
-        throw nonRetryable('InstanceIdUnknown', `${instanceIdUnknownWarning()} (IMDS: ${cause})`, err);
+        const reason = deps.imdsConfig.disabled ? 'IMDS is disabled by AWS_EC2_METADATA_DISABLED=true, EC2_INSTANCE_ID is not set and the node has no providerID' : undefined;
+        log.warn(instanceIdUnknownWarning({ reason }), { node: deps.nodeName });
+        throw nonRetryable('InstanceIdUnknown', `${instanceIdUnknownWarning({ reason })} (IMDS: ${cause})`, err);
       }
     },
 
@@ -88,8 +114,13 @@ export function createNodeActivities(deps: NodeDeps) {
     },
 
     /** Before an ENI is detached: take its interface down so traffic stops cleanly. */
-    async releaseInterface(req: { mac: string }): Promise<void> {
-      await deconfigureInterface(deps.links, req.mac);
+    async releaseInterface(req: { mac: string; protectedMacs?: string[] }): Promise<void> {
+      try {
+        await deconfigureInterface(deps.links, req.mac, { protectedMacs: req.protectedMacs });
+      } catch (err) {
+        if ((err as Error).name === 'ProtectedInterfaceError') throw nonRetryable('ProtectedInterface', (err as Error).message, err);
+        throw err;
+      }
     },
   };
 }

@@ -1,9 +1,8 @@
 // The `eniflow` command: one subcommand per job; configuration is parsed at this edge.
+// Each command's modules load only when it runs: the node agent on every node should not carry the
+// demo stack, the EC2 client or the workflow bundler in its memory.
 import { parseArgs } from 'node:util';
 import { loadTemporalEnv } from '../config/processEnv';
-import { runDemo } from './demo';
-import { runListCommand, runOffboardCommand, runOnboardCommand, runStatusCommand } from './operatorCommands';
-import { runCentralWorkerProcess, runNodeAgentProcess } from './processCommands';
 
 const USAGE = `eniflow — durable ENI onboarding for Kubernetes nodes on AWS (Temporal workflows)
 
@@ -28,6 +27,7 @@ type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, Command> = {
   async demo(args) {
     const { values } = parseArgs({ args, options: { exit: { type: 'boolean' }, 'state-dir': { type: 'string' }, memory: { type: 'boolean' } } });
+    const { runDemo } = await import('./demo.js');
     return runDemo({ exit: Boolean(values.exit), stateDir: values['state-dir'], nodeMode: values.memory ? 'memory' : 'auto' });
   },
   async onboard(args) {
@@ -36,6 +36,7 @@ const commands: Record<string, Command> = {
       allowPositionals: true,
       options: { nodeeni: { type: 'string', multiple: true }, 'provider-id': { type: 'string' }, wait: { type: 'boolean' } },
     });
+    const { runOnboardCommand } = await import('./operatorCommands.js');
     return runOnboardCommand(loadTemporalEnv(), { nodeName: positionals[0], nodeEniFiles: values.nodeeni ?? [], providerID: values['provider-id'], wait: Boolean(values.wait) });
   },
   async offboard(args) {
@@ -44,20 +45,25 @@ const commands: Record<string, Command> = {
       allowPositionals: true,
       options: { region: { type: 'string' }, nodeeni: { type: 'string' }, reason: { type: 'string' }, wait: { type: 'boolean' } },
     });
+    const { runOffboardCommand } = await import('./operatorCommands.js');
     return runOffboardCommand(loadTemporalEnv(), { nodeName: positionals[0], region: values.region, nodeEniName: values.nodeeni, reason: values.reason, wait: Boolean(values.wait) });
   },
   async status(args) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+    const { runStatusCommand } = await import('./operatorCommands.js');
     return runStatusCommand(loadTemporalEnv(), positionals[0], Boolean(values.json));
   },
   async list(args) {
     const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
+    const { runListCommand } = await import('./operatorCommands.js');
     return runListCommand(loadTemporalEnv(), Boolean(values.json));
   },
   async worker() {
+    const { runCentralWorkerProcess } = await import('./centralProcess.js');
     return runCentralWorkerProcess();
   },
   async agent() {
+    const { runNodeAgentProcess } = await import('./agentProcess.js');
     return runNodeAgentProcess();
   },
 };
