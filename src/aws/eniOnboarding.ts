@@ -154,6 +154,9 @@ export interface AttachResult {
 export async function attachAndSettle(ec2: EC2Client, req: AttachRequest): Promise<AttachResult> {
   let attachment = req.checkFirst ? (await describeEni(ec2, req.eniId))?.attachment : req.knownAttachment;
   if (attachment && attachment.instanceId !== req.instanceId) throw new EniAttachedElsewhereError(req.eniId, attachment.instanceId);
+  // Already attached here, as a describe moments ago said (adoption, or a retry after a crash):
+  // no attach and no wait, which saves a describe per ENI on every nothing-to-do onboarding.
+  let settled = attachment?.status === 'attached' ? attachment : undefined;
   if (!attachment || attachment.status === 'detached' || attachment.status === 'detaching') {
     try {
       await attachEni(ec2, { eniId: req.eniId, instanceId: req.instanceId, deviceIndex: req.deviceIndex });
@@ -165,22 +168,26 @@ export async function attachAndSettle(ec2: EC2Client, req: AttachRequest): Promi
       const owner = (await describeEni(ec2, req.eniId))?.attachment;
       if (owner && owner.instanceId !== req.instanceId) throw new EniAttachedElsewhereError(req.eniId, owner.instanceId);
       if (!owner) throw err;
+      if (owner.status === 'attached') settled = owner;
     }
   }
   // Wait for EC2 to finish the attachment, with backoff; heartbeats keep the activity alive.
   const deadline = Date.now() + (req.timeoutMs ?? 240_000);
   let delay = 250;
-  for (;;) {
+  while (!settled) {
     const eni = await describeEni(ec2, req.eniId);
     attachment = eni?.attachment;
-    if (attachment?.status === 'attached') break;
+    if (attachment?.status === 'attached') {
+      settled = attachment;
+      break;
+    }
     if (Date.now() > deadline) throw new Error(`${req.eniId} did not reach 'attached' (last: ${attachment?.status ?? 'none'})`);
     req.heartbeat(`waiting for ${req.eniId} to attach (${attachment?.status ?? 'pending'})`);
     await req.sleep(delay);
     delay = Math.min(delay * 2, 5000);
   }
-  if (attachment.deleteOnTermination !== req.deleteOnTermination) {
-    await setDeleteOnTermination(ec2, { eniId: req.eniId, attachmentId: attachment.attachmentId, deleteOnTermination: req.deleteOnTermination });
+  if (settled.deleteOnTermination !== req.deleteOnTermination) {
+    await setDeleteOnTermination(ec2, { eniId: req.eniId, attachmentId: settled.attachmentId, deleteOnTermination: req.deleteOnTermination });
   }
-  return { attachmentId: attachment.attachmentId, deviceIndex: attachment.deviceIndex, deleteOnTermination: req.deleteOnTermination };
+  return { attachmentId: settled.attachmentId, deviceIndex: settled.deviceIndex, deleteOnTermination: req.deleteOnTermination };
 }

@@ -37,6 +37,11 @@ const RETRYABLE_CODES = new Set([
   'SlowDown',
   'PriorRequestNotComplete',
   'EC2ThrottledException',
+  // The SDK's own throttling list (it retries these too); kept in step so both layers agree.
+  'BandwidthLimitExceeded',
+  'ThrottledException',
+  'TransactionInProgressException',
+  'ProvisionedThroughputExceededException',
   'InternalError',
   'InternalFailure',
   'InternalServerError',
@@ -155,7 +160,9 @@ function remedyFor(code: string, message: string, operation: string | undefined)
       return "the node's instance ID is wrong or the instance is gone: check the node's providerID / EC2_INSTANCE_ID";
     case 'InvalidParameterValue':
       if (/device index/i.test(message)) return 'that device index is already used on the instance: set another deviceIndex in the NodeENI';
-      return undefined;
+      return "EC2 rejected a value eniflow sent (the message names it): check the NodeENI's subnets, security groups, deviceIndex and description";
+    case 'InvalidParameterCombination':
+      return "EC2 rejected this combination of values (the message names them): check the NodeENI's subnets and security groups belong to the node's VPC";
     case 'IdempotentParameterMismatch':
       return 'an earlier request with the same ClientToken used other parameters: the NodeENI changed mid-flight; offboard and onboard the node again';
     default:

@@ -93,7 +93,8 @@ describe('classifyAwsError', () => {
   test('a device index conflict points at deviceIndex', () => {
     const err = ec2Error('InvalidParameterValue', 400, "Instance 'i-1' already has an interface attached at device index '1'.");
     expect(classifyAwsError(err).remedy).toMatch(/deviceIndex/);
-    expect(classifyAwsError(ec2Error('InvalidParameterValue', 400, 'Value (x) for parameter y is invalid')).remedy).toBeUndefined();
+    // Any other rejected value still gets advice: the issue asks for a remedy on every fail-fast error.
+    expect(classifyAwsError(ec2Error('InvalidParameterValue', 400, 'Value (x) for parameter y is invalid')).remedy).toMatch(/check the NodeENI/);
   });
 
   test('ReferenceNotFoundError keeps its code and is not retryable', () => {
@@ -104,5 +105,56 @@ describe('classifyAwsError', () => {
   test('non-Error values still classify', () => {
     expect(classifyAwsError('boom')).toMatchObject({ code: 'Unknown', message: 'boom' });
     expect(classifyAwsError(undefined).code).toBe('Unknown');
+  });
+
+  // Issue 4, part 6: the retry layers must agree on what is transient.
+  test.each([
+    ['RequestLimitExceeded', 400],
+    ['Throttling', 400],
+    ['EC2ThrottledException', 400],
+    ['PriorRequestNotComplete', 400],
+    ['BandwidthLimitExceeded', 400],
+    ['InternalError', 500],
+    ['InternalFailure', 500],
+    ['Unavailable', 503],
+    ['RequestTimeout', 408],
+    ['RequestTimeoutException', 408],
+  ] as const)('%s (HTTP %d) is retryable, whatever its status says', (code, status) => {
+    expect(classifyAwsError(ec2Error(code, status))).toMatchObject({ code, retryable: true });
+  });
+
+  test('HTTP 429 and 502/504 without a known code are retryable', () => {
+    expect(classifyAwsError(ec2Error('SomethingNew', 429)).retryable).toBe(true);
+    expect(classifyAwsError(ec2Error('SomethingNew', 502)).retryable).toBe(true);
+    expect(classifyAwsError(ec2Error('SomethingNew', 504)).retryable).toBe(true);
+  });
+
+  test.each([
+    ['EPIPE', 'write EPIPE'],
+    ['EAI_AGAIN', 'getaddrinfo EAI_AGAIN ec2.eu-west-1.amazonaws.com'],
+    ['UND_ERR_SOCKET', 'other side closed'],
+  ])('transport error %s is retryable', (code, message) => {
+    expect(classifyAwsError(nodeError(code, message))).toMatchObject({ code, retryable: true });
+  });
+
+  test('a quota that ends in LimitExceeded is not throttling', () => {
+    expect(classifyAwsError(ec2Error('VcpuLimitExceeded', 400)).retryable).toBe(false);
+    expect(classifyAwsError(ec2Error('RequestLimitExceeded', 400)).retryable).toBe(true);
+  });
+
+  test.each([
+    ['InvalidSubnetID.NotFound', 400, "The subnet ID 'subnet-0bad' does not exist", /subnetID/],
+    ['InvalidGroup.NotFound', 400, "The security group 'sg-0bad' does not exist", /securityGroup/],
+    ['InvalidSecurityGroupID.NotFound', 400, "The security group 'sg-0bad' does not exist", /securityGroup/],
+    ['UnauthorizedOperation', 403, 'You are not authorized to perform this operation.', /IAM role/],
+    ['AttachmentLimitExceeded', 400, 'Interface count 4 exceeds the limit for t3.large', /instance type/],
+    ['NetworkInterfaceLimitExceeded', 400, 'You have reached the limit', /quota/],
+    ['InvalidInstanceID.NotFound', 400, "The instance ID 'i-0bad' does not exist", /providerID/],
+    ['InvalidParameterValue', 400, 'Invalid value for Description', /NodeENI/],
+    ['InvalidParameterCombination', 400, 'The subnet and security group are in different VPCs', /VPC/],
+  ] as const)('%s fails fast with its code and a remedy', (code, status, message, remedy) => {
+    const info = classifyAwsError(ec2Error(code, status, message));
+    expect(info).toMatchObject({ code, message, retryable: false });
+    expect(info.remedy).toMatch(remedy);
   });
 });
