@@ -15,7 +15,7 @@ import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 export const EC2_DEFAULT_MAX_ATTEMPTS = 3;
 export const EC2_CONNECTION_TIMEOUT_MS = 3_000;
 /** Whole request and answer; DescribeNetworkInterfaces on a big account takes a few seconds at most. */
-export const EC2_REQUEST_TIMEOUT_MS = 15_000;
+export const EC2_REQUEST_TIMEOUT_MS = 8_000;
 
 export interface Ec2ClientSettings {
   region: string;

@@ -36,7 +36,11 @@ const awsSchema = z.object({
 
 const centralSchema = temporalSchema.extend(awsSchema.shape).extend({
   CLUSTER_NAME: z.string().min(1).max(63).default('eniflow'),
-  /** EC2 activities per second across all central workers (server-side task queue limit). */
+  /**
+   * Central activities per second across all central workers (the task queue's server-side limit).
+   * An activity makes 1 to 5 EC2 calls (3 on average while onboarding), so 20 keeps a fleet of joins
+   * near 60 EC2 calls per second, inside EC2's default request token buckets.
+   */
   EC2_RATE_LIMIT: positiveNumber(20),
 });
 

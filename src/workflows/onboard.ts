@@ -52,9 +52,11 @@ export const NON_RETRYABLE_TYPES = [
   'RegionUnknown',
 ];
 
+// 30 s: three SDK attempts of 8 s fit in one activity attempt, and a crashed worker holds a node up
+// for at most 30 s before another worker retries the activity.
 const central = proxyActivities<CentralActivities>({
   taskQueue: CENTRAL_TASK_QUEUE,
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 12, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 

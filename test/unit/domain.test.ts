@@ -1,3 +1,4 @@
+import { throttleRetryDelayMs } from '../../src/activities/failures';
 import { planDeviceIndices, DeviceIndexExhaustedError } from '../../src/domain/deviceIndex';
 import { parseProviderId, regionOfZone } from '../../src/domain/providerId';
 
@@ -32,5 +33,16 @@ describe('providerID', () => {
   it('derives regions from zones, local zones included', () => {
     expect(regionOfZone('us-west-2-lax-1a')).toBe('us-west-2');
     expect(regionOfZone('ap-southeast-2c')).toBe('ap-southeast-2');
+  });
+});
+
+describe('throttling retry delay (full jitter)', () => {
+  it('spreads retries between a floor and an exponential cap of at most 30 s', () => {
+    expect(throttleRetryDelayMs(1, () => 0)).toBe(500);
+    expect(throttleRetryDelayMs(1, () => 0.999)).toBe(1998);
+    expect(throttleRetryDelayMs(3, () => 0.5)).toBe(4000);
+    expect(throttleRetryDelayMs(10, () => 0.999)).toBe(29970);
+    const delays = new Set(Array.from({ length: 20 }, () => throttleRetryDelayMs(4)));
+    expect(delays.size).toBeGreaterThan(1);
   });
 });
