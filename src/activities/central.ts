@@ -2,7 +2,6 @@
 // Thin: the logic lives in src/aws; these add heartbeats, logging and failure classification.
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { NodeEniPolicy } from '../config/nodeEni';
 import type { EniFacts, EniPlan, InstanceFacts, MetadataOptions } from '../domain/types';
 import { DeviceIndexExhaustedError } from '../domain/deviceIndex';
 import { deleteEni as deleteEniCall, findEnisByTags } from '../aws/enis';
@@ -17,6 +16,7 @@ import {
   ensurePlannedEni,
   planNodeEnis,
   type NodeEniPlan,
+  type PlanRequest,
   type AttachResult,
   type EnsuredEni,
 } from '../aws/eniOnboarding';
@@ -60,7 +60,7 @@ export function createCentralActivities(deps: CentralDeps) {
       );
     },
 
-    async planEnis(req: Where & { vpcId: string; availabilityZone: string; cluster: string; nodeName: string; policies: NodeEniPolicy[] }): Promise<NodeEniPlan> {
+    async planEnis(req: PlanRequest & Where): Promise<NodeEniPlan> {
       try {
         return await ec2Call('plan ENIs', () => planNodeEnis(deps.ec2For(req.region), req));
       } catch (err) {

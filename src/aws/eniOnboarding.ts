@@ -16,6 +16,8 @@ export interface PlanRequest {
   vpcId: string;
   /** An ENI can only attach to an instance in its own subnet's AZ: other subnets are skipped. */
   availabilityZone: string;
+  /** The instance's attachments as just described (eni, device index); read from EC2 when absent. */
+  attached?: Array<{ eniId: string; deviceIndex: number }>;
   policies: NodeEniPolicy[];
 }
 
@@ -59,16 +61,19 @@ export async function planNodeEnis(ec2: EC2Client, req: PlanRequest): Promise<No
       });
     });
   }
-  // Two describes per node, whatever the number of ENIs: ours (attached or not) and the instance's.
-  const [owned, attached] = await Promise.all([
+  // One describe for ours (attached or not, with tags); the instance's attachments come from the
+  // DescribeInstances the workflow just made, or are read afresh when re-planning after a conflict.
+  const [owned, instanceEnis] = await Promise.all([
     findEnisByTags(ec2, { [TAG_CLUSTER]: req.cluster, [TAG_NODE]: req.nodeName }),
-    listInstanceEnis(ec2, req.instanceId),
+    req.attached ? Promise.resolve(undefined) : listInstanceEnis(ec2, req.instanceId),
   ]);
+  const attached = req.attached ?? instanceEnis!.filter((eni) => eni.attachment).map((eni) => ({ eniId: eni.eniId, deviceIndex: eni.attachment!.deviceIndex }));
   const ownedByKey = new Map(owned.map((eni) => [eni.tags[TAG_KEY], eni]));
+  const keyOf = new Map(owned.map((eni) => [eni.eniId, eni.tags[TAG_KEY]]));
   const wanted: WantedEni[] = drafts.map((d) => ({ key: d.key, preferredIndex: d.preferredIndex }));
   const indices = planDeviceIndices(
     wanted,
-    attached.filter((eni) => eni.attachment).map((eni) => ({ key: eni.tags[TAG_KEY], deviceIndex: eni.attachment!.deviceIndex })),
+    attached.map((a) => ({ key: keyOf.get(a.eniId), deviceIndex: a.deviceIndex })),
   );
   const plans = drafts.map(({ preferredIndex: _preferred, ...draft }) => {
     const existing = ownedByKey.get(draft.key);

@@ -16,6 +16,8 @@ Usage: eniflow <command> [options]
                            detach and delete the node's ENIs (all, or those NodeENIs')
   status <node> [--json]   the node's onboarding progress
   list [--json]            every node's onboarding, from the Temporal visibility store
+  imds [--json] [--verbose] what this machine's IMDS says (instance, region, AZ, IMDS version, MACs)
+  doctor [--json]          check IMDS, hop limit, IAM permissions (DryRun) and configuration
   worker                   run a central worker (workflows + EC2 activities)
   agent                    run the node agent (NODE_NAME) for node-local activities
 
@@ -57,6 +59,14 @@ const commands: Record<string, Command> = {
     const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
     const { runListCommand } = await import('./operatorCommands.js');
     return runListCommand(loadTemporalEnv(), Boolean(values.json));
+  },
+  async imds(args) {
+    const { runImdsCommand } = await import('./imdsCommand.js');
+    return runImdsCommand(args);
+  },
+  async doctor(args) {
+    const { runDoctorCommand } = await import('./doctorCommand.js');
+    return runDoctorCommand(args);
   },
   async worker() {
     const { runCentralWorkerProcess } = await import('./centralProcess.js');

@@ -2,7 +2,7 @@
 //  - reports every answered call (simulated nodes notice attach/detach at once; benchmarks count calls),
 //  - adds the AWS behaviour moto lacks (strict mode, on by default): ClientToken idempotency,
 //    device-index conflicts, "in use" on deleting an attached ENI, partial ModifyInstanceMetadataOptions
-//    keeping the other fields, DeleteOnTermination remembered,
+//    keeping the other fields, DeleteOnTermination remembered, DryRunOperation where moto ignores DryRun,
 //  - injects faults: throttling, 5xx, delays, dropped connections, or one chosen error on the next call.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -189,6 +189,9 @@ export async function startEc2Proxy(options: Ec2ProxyOptions): Promise<Ec2Proxy>
   };
 }
 
+/** Actions whose DryRun moto ignores (checked with moto 5.2.5); the others it answers with DryRunOperation itself. */
+const DRY_RUN_IGNORED_BY_MOTO = new Set(['ModifyInstanceMetadataOptions', 'DescribeSecurityGroups']);
+
 /** The AWS behaviour moto lacks. State lives here, keyed by region like EC2's own. */
 class StrictState {
   private readonly clients = new Map<string, EC2Client>();
@@ -200,6 +203,10 @@ class StrictState {
   constructor(private readonly target: string) {}
 
   async handle(ctx: RequestContext, rawBody: string): Promise<Answer> {
+    // moto 5 performs these for real despite DryRun=true; EC2 answers 412 DryRunOperation when allowed.
+    if (ctx.params.get('DryRun') === 'true' && DRY_RUN_IGNORED_BY_MOTO.has(ctx.action)) {
+      return errorAnswer(412, 'DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
+    }
     switch (ctx.action) {
       case 'CreateNetworkInterface':
         return this.create(ctx, rawBody);

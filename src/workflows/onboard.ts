@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { CentralActivities } from '../activities/central';
 import type { NodeActivities } from '../activities/node';
-import type { EniPlan } from '../domain/types';
+import type { EniPlan, InstanceFacts } from '../domain/types';
 import { parseProviderId } from '../domain/providerId';
 import {
   CENTRAL_TASK_QUEUE,
@@ -211,7 +211,7 @@ async function onboardPass(input: OnboardInput, progress: OnboardProgress): Prom
     if (hop.after) progress.metadataOptions = hop.after;
 
     // 4. ensureEnis — adopt or create (ClientToken), attach at the planned index, DeleteOnTermination.
-    await step('ensureEnis', 'EnsuringEnis', () => ensureEnis(input, where, facts.vpcId, facts.availabilityZone, progress), () =>
+    await step('ensureEnis', 'EnsuringEnis', () => ensureEnis(input, where, facts, progress), () =>
       progress.enis.map((e) => `${e.eniId}@${e.deviceIndex}`).join(', '),
     );
 
@@ -268,9 +268,16 @@ async function onboardPass(input: OnboardInput, progress: OnboardProgress): Prom
   }
 }
 
-async function ensureEnis(input: OnboardInput, where: { instanceId: string; region: string }, vpcId: string, availabilityZone: string, progress: OnboardProgress): Promise<void> {
+async function ensureEnis(
+  input: OnboardInput,
+  where: { instanceId: string; region: string },
+  facts: InstanceFacts,
+  progress: OnboardProgress,
+): Promise<void> {
+  const { vpcId, availabilityZone } = facts;
+  const attached = facts.networkInterfaces.filter((n) => n.attachment).map((n) => ({ eniId: n.eniId, deviceIndex: n.attachment!.deviceIndex }));
   const planRequest = { ...where, vpcId, availabilityZone, cluster: input.cluster, nodeName: input.nodeName, policies: input.policies };
-  const planned = await central.planEnis(planRequest);
+  const planned = await central.planEnis({ ...planRequest, attached });
   let plans: EniPlan[] = planned.plans;
   progress.warnings.push(...planned.skipped);
   if (plans.length === 0) {
