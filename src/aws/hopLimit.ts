@@ -2,7 +2,7 @@
 // differs, keeping every other metadata option; wait until EC2 has applied it; log every step.
 // A failure that retrying cannot cure (a missing IAM permission) is a warning, never a failed onboarding.
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { InstanceFacts, MetadataOptions } from '../domain/types';
+import type { MetadataOptions } from '../domain/types';
 import { classifyAwsError } from './errors';
 import { hopLimitConfigFailedWarning } from './imdsMessages';
 import { describeInstance, setHopLimit, waitMetadataApplied } from './instances';
@@ -52,13 +52,17 @@ export async function ensureInstanceHopLimit(ec2: EC2Client, req: HopLimitReques
   };
 
   req.log('Checking IMDS hop limit via DescribeInstances', { instanceId: req.instanceId, desired: req.desired, autoConfigure: req.autoConfigure });
-  let facts: InstanceFacts;
-  try {
-    facts = await describeInstance(ec2, req.instanceId);
-  } catch (err) {
-    return fail('DescribeInstances', err);
+  // verifyImds has just described the instance: its answer saves a second DescribeInstances.
+  let before: MetadataOptions;
+  if (req.current && req.current.state === 'applied') {
+    before = req.current;
+  } else {
+    try {
+      before = (await describeInstance(ec2, req.instanceId)).metadataOptions;
+    } catch (err) {
+      return fail('DescribeInstances', err);
+    }
   }
-  const before = facts.metadataOptions;
   req.log('Current IMDS configuration', {
     instanceId: req.instanceId,
     hopLimit: before.httpPutResponseHopLimit,
@@ -85,7 +89,7 @@ export async function ensureInstanceHopLimit(ec2: EC2Client, req: HopLimitReques
     httpTokens: before.httpTokens,
   });
   try {
-    await setHopLimit(ec2, facts, req.desired);
+    await setHopLimit(ec2, req.instanceId, before, req.desired);
   } catch (err) {
     return fail('ModifyInstanceMetadataOptions', err, before);
   }

@@ -57,12 +57,11 @@ export async function describeInstance(ec2: EC2Client, instanceId: string): Prom
  * Sets the hop limit on this one instance. Every other option is sent as it is now, so the change
  * never flips HttpTokens or the endpoint (the original controller forced HttpTokens=required).
  */
-export async function setHopLimit(ec2: EC2Client, current: InstanceFacts, hopLimit: number): Promise<void> {
+export async function setHopLimit(ec2: EC2Client, instanceId: string, md: MetadataOptions, hopLimit: number): Promise<void> {
   if (!Number.isInteger(hopLimit) || hopLimit < 1 || hopLimit > 64) throw new Error(`hop limit must be an integer 1..64, got ${hopLimit}`);
-  const md = current.metadataOptions;
   await ec2.send(
     new ModifyInstanceMetadataOptionsCommand({
-      InstanceId: current.instanceId,
+      InstanceId: instanceId,
       HttpPutResponseHopLimit: hopLimit,
       HttpTokens: md.httpTokens,
       HttpEndpoint: md.httpEndpoint,

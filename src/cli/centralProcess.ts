@@ -3,7 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../aws/ec2Client';
 import { loadCentralEnv } from '../config/processEnv';
-import { logStatusPublisher } from '../activities/status';
+import { statusPublisherFromEnv } from './controllerCommand';
 import { createCentralWorker } from '../workers/central';
 import { installRuntime } from '../workers/runtime';
 
@@ -23,7 +23,7 @@ export async function runCentralWorkerProcess(): Promise<number> {
   const worker = await createCentralWorker({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
-    deps: { ec2For, statusPublisher: logStatusPublisher() },
+    deps: { ec2For, statusPublisher: await statusPublisherFromEnv() },
     maxEc2CallsPerSecond: env.EC2_RATE_LIMIT,
   });
   console.log(JSON.stringify({ msg: 'central worker started', taskQueue: 'eniflow-central', temporal: env.TEMPORAL_ADDRESS, ec2RateLimit: env.EC2_RATE_LIMIT }));

@@ -18,6 +18,7 @@ Usage: eniflow <command> [options]
   list [--json]            every node's onboarding, from the Temporal visibility store
   imds [--json] [--verbose] what this machine's IMDS says (instance, region, AZ, IMDS version, MACs)
   doctor [--json]          check IMDS, hop limit, IAM permissions (DryRun) and configuration
+  controller               run the Kubernetes controller (Nodes/NodeENIs → workflows; one active replica via a Lease)
   worker                   run a central worker (workflows + EC2 activities)
   agent                    run the node agent (NODE_NAME) for node-local activities
 
@@ -67,6 +68,10 @@ const commands: Record<string, Command> = {
   async doctor(args) {
     const { runDoctorCommand } = await import('./doctorCommand.js');
     return runDoctorCommand(args);
+  },
+  async controller() {
+    const { runControllerProcess } = await import('./controllerCommand.js');
+    return runControllerProcess();
   },
   async worker() {
     const { runCentralWorkerProcess } = await import('./centralProcess.js');

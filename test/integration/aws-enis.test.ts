@@ -109,7 +109,7 @@ describe('hop limit', () => {
   ])('setHopLimit on %s keeps HttpTokens=%s and touches no other instance', async (name, tokens) => {
     const before = await describeInstance(ec2, node(name).instanceId);
     const others = await Promise.all(cloud.instances.filter((i) => i.nodeName !== name).map((i) => describeInstance(ec2, i.instanceId)));
-    await setHopLimit(ec2, before, 2);
+    await setHopLimit(ec2, before.instanceId, before.metadataOptions, 2);
     let polls = 0;
     const applied = await waitMetadataApplied(ec2, node(name).instanceId, 2, { timeoutMs: 5000, intervalMs: 50, onPoll: () => polls++ });
     expect(polls).toBeGreaterThanOrEqual(1);
