@@ -4,6 +4,7 @@ import { loadImdsConfig } from '../config/imdsEnv';
 import { DEMO_NODES, startLocalStack, type LocalStack } from '../dev/stack';
 import { startStackWorkers, type StackWorkers } from '../dev/stackWorkers';
 import { samplePolicy } from '../dev/sampleNodeEni';
+import { startPodImdsProbe, type PodImdsProbe } from '../dev/podImdsProbe';
 import type { OnboardProgress } from '../workflows/definitions';
 import { progressLine, resultTable } from './render';
 import { readProgress, startOnboarding } from './workflowClient';
@@ -25,10 +26,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   say('eniflow demo: starting the local stack (Temporal dev server, EC2 emulator, 3 simulated nodes)…');
   let stack: LocalStack | undefined;
   let workers: StackWorkers | undefined;
+  let probe: PodImdsProbe | undefined;
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
+    await probe?.stop().catch(() => undefined);
     await workers?.stop().catch(() => undefined);
     await stack?.stop().catch(() => undefined);
   };
@@ -37,6 +40,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     say(`  Temporal ${stack.temporalAddress} (Web UI ${stack.uiUrl}), EC2 ${stack.ec2Endpoint} in ${stack.region}`);
     say(`  nodes: ${stack.nodes.map((n) => `${n.name}=${n.instanceId}`).join(', ')} — interfaces: ${stack.nodeMode === 'netns' ? 'network namespaces' : `in memory (${stack.nodeModeReason})`}`);
     workers = await startStackWorkers(stack, { logLevel: (process.env.ENIFLOW_LOG_LEVEL?.toUpperCase() as 'ERROR') ?? 'ERROR' });
+    // Root: show the seed's failure for real — a pod one hop away cannot get an IMDSv2 token at hop limit 1.
+    const probed = stack.nodeMode === 'netns' ? await startPodImdsProbe(stack, imds.hopLimit).catch((err: Error) => ({ skipped: err.message })) : { skipped: 'not running as root' };
+    if ('skipped' in probed) say(`  (pod → IMDS hop-limit probe skipped: ${probed.skipped})`);
+    else {
+      probe = probed;
+      for (const [name, result] of probe.before) say(`  ${name}: a pod one routed hop from IMDS asks for an IMDSv2 token: ${result}`);
+    }
     const stackUp = Date.now();
     say(`  stack up in ${((stackUp - t0) / 1000).toFixed(1)} s; onboarding ${stack.nodes.length} nodes against NodeENI ${samplePolicy().name} (2 subnets, MTU 9001)\n`);
 
@@ -79,6 +89,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const ok = settled.filter((r) => r.status === 'fulfilled').length;
     const enis = progress.reduce((sum, p) => sum + p.enis.filter((e) => e.status === 'configured').length, 0);
     say(`\n${ok}/${stack.nodes.length} nodes onboarded, ${enis} ENIs attached and configured, in ${onboardedIn.toFixed(2)} s after the stack was up.`);
+    if (probe) for (const line of await probe.after()) say(line);
     for (const p of progress) for (const w of p.warnings) say(`  warning (${p.nodeName}): ${w}`);
     for (const r of settled) if (r.status === 'rejected') say(`  failed: ${(r.reason as Error).message}`);
     say(`Temporal Web UI: ${stack.uiUrl}/namespaces/${stack.namespace}/workflows`);

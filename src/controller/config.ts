@@ -53,8 +53,12 @@ const controllerSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   CLUSTER_NAME: z.string().min(1).max(63).default('eniflow'),
-  /** Periodic full resync that repairs drift (the original's default, 5m). */
-  RECONCILE_PERIOD: duration(5 * 60_000, 1000),
+  /**
+   * Periodic full resync that repairs drift. Events already drive every change, so this only catches
+   * what happened outside Kubernetes (an ENI detached by hand); each resync costs every matching node
+   * one reconcile pass (~7 EC2 describes). Hence 30m, not the original's 5m of full reconciles.
+   */
+  RECONCILE_PERIOD: duration(30 * 60_000, 1000),
   /** Where the leader-election Lease lives. */
   POD_NAMESPACE: z.string().regex(dns1123, 'must be a Kubernetes namespace name').default('eniflow-system'),
   POD_NAME: z.string().min(1).optional(),

@@ -61,6 +61,11 @@ export interface Ec2Proxy {
   clearFaults(): void;
   /** The next call of `action` gets this EC2 error instead of reaching moto (queued, one per call). */
   failNext(action: string, code: string, status?: number, message?: string): void;
+  /**
+   * Runs `hook` once EC2 has answered `action` but before the caller gets the answer: a crash test
+   * kills the caller here, so EC2 did the work and the caller never heard. Returns an unregister function.
+   */
+  beforeAnswer(action: string, hook: (call: Ec2CallEvent) => Promise<void> | void): () => void;
   stop(): Promise<void>;
 }
 
@@ -90,6 +95,7 @@ export async function startEc2Proxy(options: Ec2ProxyOptions): Promise<Ec2Proxy>
   let faults: FaultSettings = {};
   let random = Math.random;
   const failQueue = new Map<string, Array<{ code: string; status: number; message: string }>>();
+  const answerHooks = new Map<string, Array<(call: Ec2CallEvent) => Promise<void> | void>>();
   const strictState = new StrictState(target);
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -128,19 +134,18 @@ export async function startEc2Proxy(options: Ec2ProxyOptions): Promise<Ec2Proxy>
     }
     if (!answer) answer = strict ? await strictState.handle(ctx, rawBody) : await forward(target, ctx, rawBody);
 
+    const event: Ec2CallEvent = {
+      action: ctx.action,
+      params: Object.fromEntries(params),
+      status: answer.status,
+      durationMs: Date.now() - started,
+      region: ctx.region,
+      body: answer.body,
+    };
+    for (const hook of [...(answerHooks.get(ctx.action) ?? [])]) await hook(event);
     res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
     res.end(answer.body);
-    if (ctx.action) {
-      const event: Ec2CallEvent = {
-        action: ctx.action,
-        params: Object.fromEntries(params),
-        status: answer.status,
-        durationMs: Date.now() - started,
-        region: ctx.region,
-        body: answer.body,
-      };
-      events.emit('call', event);
-    }
+    if (ctx.action) events.emit('call', event);
   };
 
   const server = http.createServer((req, res) => {
@@ -180,6 +185,10 @@ export async function startEc2Proxy(options: Ec2ProxyOptions): Promise<Ec2Proxy>
       const queue = failQueue.get(action) ?? [];
       queue.push({ code, status, message });
       failQueue.set(action, queue);
+    },
+    beforeAnswer: (action, hook) => {
+      answerHooks.set(action, [...(answerHooks.get(action) ?? []), hook]);
+      return () => answerHooks.set(action, (answerHooks.get(action) ?? []).filter((h) => h !== hook));
     },
     stop: async () => {
       server.closeAllConnections();

@@ -1,25 +1,10 @@
 // The quick start's own command, as a newcomer runs it: `eniflow demo --exit --state-dir DIR`.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ENIFLOW_BIN as bin, runCli } from '../helpers/cli';
 
-const bin = path.join(__dirname, '..', '..', 'bin', 'eniflow.js');
-
-function run(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ENIFLOW_LOG_LEVEL: 'ERROR' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], timeoutMs: number) => runCli(args, { inherit: true, env: { ENIFLOW_LOG_LEVEL: 'ERROR' }, timeoutMs });
 
 describe('eniflow demo --exit', () => {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'eniflow-demo-'));

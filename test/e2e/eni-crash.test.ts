@@ -4,8 +4,8 @@
 // as moto itself reports them.
 //
 // Temporal hands a killed worker's activity to another worker only once it times out (ensureEni:
-// startToClose 1 min; attachEni: heartbeat 30 s), so the two scenarios run side by side, each on its
-// own moto, proxy and Temporal namespace, to keep the file near 80 s instead of 150 s.
+// startToClose 30 s; attachEni: heartbeat 30 s), so the two scenarios run side by side, each on its
+// own moto, proxy and Temporal namespace, to keep the file near 45 s instead of 90 s.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { startProcess, type ManagedProcess } from '../../src/dev/childProcess';
@@ -99,11 +99,10 @@ async function crashScenario(killAt: KillPoint, prefix: string): Promise<Outcome
 
   let kill: Kill | undefined;
   const killed = new Promise<Kill>((resolve) => {
-    const onCall = (call: Ec2CallEvent) => {
-      if (kill || call.action !== killAt || call.status !== 200) return;
-      // SIGKILL before the worker can even read the answer: EC2 did it, eniflow never heard.
-      first.child.kill('SIGKILL');
-      stack.proxy.events.off('call', onCall);
+    // Runs once EC2 has done it and before the worker gets the answer: EC2 did it, eniflow never heard.
+    const unregister = stack.proxy.beforeAnswer(killAt, async (call: Ec2CallEvent) => {
+      if (kill || call.status !== 200) return;
+      unregister();
       kill =
         killAt === 'CreateNetworkInterface'
           ? { nodeName: tagValue(call.params, 'Node') ?? '?', eniId: call.body.match(/<networkInterfaceId>([^<]+)</)?.[1] ?? '?' }
@@ -113,14 +112,18 @@ async function crashScenario(killAt: KillPoint, prefix: string): Promise<Outcome
               deviceIndex: Number(call.params.DeviceIndex),
             };
       const current = kill;
-      first.child.once('exit', (_code, signal) => {
-        current.exitSignal = signal;
-        resolve(current);
-      });
+      const exited = new Promise<void>((done) =>
+        first.child.once('exit', (_code, signal) => {
+          current.exitSignal = signal;
+          done();
+        }),
+      );
+      first.child.kill('SIGKILL');
+      await exited;
+      resolve(current);
       // As Kubernetes would: a new worker process straight away.
       void waitStarted(launch()).catch(() => undefined);
-    };
-    stack.proxy.events.on('call', onCall);
+    });
   });
 
   const handles = await Promise.all(

@@ -1,8 +1,6 @@
 // `eniflow doctor --json` as a user runs it, against moto behind the strict proxy and simulated nodes'
 // IMDS: a healthy node passes everything; a hop limit of 1 with auto-configuration off and a
 // permission the proxy denies are failures that name their fix.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../../src/aws/ec2Client';
 import { describeInstance } from '../../src/aws/instances';
@@ -11,24 +9,11 @@ import { startEc2Proxy, type Ec2Proxy } from '../../src/dev/ec2Proxy';
 import { DEV_CREDENTIALS, startMoto, type MotoServer } from '../../src/dev/moto';
 import { startSimulatedNode, type SimulatedNode } from '../../src/dev/simulatedNode';
 import type { DoctorReport } from '../../src/cli/doctorCommand';
+import { runCli as run } from '../helpers/cli';
 
-const bin = process.env.ENIFLOW_TEST_BIN ?? path.join(__dirname, '..', '..', 'bin', 'eniflow.js');
+const runCli = (args: string[], env: Record<string, string>, timeoutMs = 60_000) => run(args, { env, timeoutMs });
+
 const REGION = 'eu-west-1';
-
-function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('eniflow doctor', () => {
   let moto: MotoServer;

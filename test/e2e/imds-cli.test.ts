@@ -1,30 +1,12 @@
 // `eniflow imds --json` as a user runs it (node bin/eniflow.js, built by `npm test`'s pretest), against
 // AWS's own IMDS mock (AEMM, with and without --imdsv2), eniflow's simulator and nothing at all.
-import { spawn } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import { startAemm, type AemmServer } from '../../src/dev/aemm';
 import { startImdsServer, type ImdsServer, type ImdsSnapshot } from '../../src/dev/imdsServer';
 import { freePort } from '../../src/dev/ports';
+import { runCli as run } from '../helpers/cli';
 
-// ENIFLOW_TEST_BIN: a build to test other than this checkout's (e.g. before `imds` is registered).
-const bin = process.env.ENIFLOW_TEST_BIN ?? path.join(__dirname, '..', '..', 'bin', 'eniflow.js');
-
-function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // Only what the test gives: no IMDS or AWS settings of the machine running the tests leak in.
-    const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr: stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?--trace-warnings[^\n]*\n?/, '') });
-    });
-  });
-}
+const runCli = (args: string[], env: Record<string, string>, timeoutMs?: number) => run(args, { env, timeoutMs });
 
 /** A plain IMDSv1/v2 read straight from the endpoint, not through eniflow. */
 function rawGet(endpoint: string, p: string, token?: string): Promise<string> {

@@ -174,7 +174,7 @@ describe('controller plan', () => {
 describe('controller config', () => {
   test('defaults, durations and identity', () => {
     const config = loadControllerConfig({ HOSTNAME: 'pod-1' });
-    expect(config).toMatchObject({ cluster: 'eniflow', reconcilePeriodMs: 300_000, leaseNamespace: 'eniflow-system', identity: 'pod-1', startupTaint: false });
+    expect(config).toMatchObject({ cluster: 'eniflow', reconcilePeriodMs: 1_800_000, leaseNamespace: 'eniflow-system', identity: 'pod-1', startupTaint: false });
     expect(loadControllerConfig({ RECONCILE_PERIOD: '1h30m', POD_NAME: 'p', STARTUP_TAINT: 'true' })).toMatchObject({ reconcilePeriodMs: 5_400_000, identity: 'p', startupTaint: true });
     expect(parseDuration('500ms')).toBe(500);
     expect(parseDuration('5')).toBeUndefined();
