@@ -3,7 +3,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { defaultDescription, subnetRefs, type NodeEniPolicy } from '../config/nodeEni';
 import { planDeviceIndices, type WantedEni } from '../domain/deviceIndex';
-import { clientToken, eniKeyHash, eniTags, TAG_CLUSTER, TAG_KEY, TAG_NODE, TAG_NODE_ENI } from '../domain/tags';
+import { clientToken, eniKeyHash, eniTags, TAG_CLUSTER, TAG_KEY, TAG_NODE } from '../domain/tags';
 import type { EniFacts, EniPlan } from '../domain/types';
 import { classifyAwsError } from './errors';
 import { attachEni, createEni, describeEni, findEnisByTags, listInstanceEnis, setDeleteOnTermination, setSecurityGroups } from './enis';
@@ -25,7 +25,10 @@ export interface NodeEniPlan {
   plans: EniPlan[];
   /** Why a named subnet got no ENI on this node (e.g. it is in another availability zone). */
   skipped: string[];
-  /** ENIs of ours on this node that no plan wants any more (a subnet or a NodeENI was removed). */
+  /**
+   * ENIs of ours on this node that no plan wants any more: a subnet removed from a NodeENI, or a
+   * NodeENI that no longer applies to the node. The policies given are the node's whole desired state.
+   */
   stale: EniFacts[];
 }
 
@@ -81,9 +84,8 @@ export async function planNodeEnis(ec2: EC2Client, req: PlanRequest): Promise<No
     return { ...draft, deviceIndex: indices.get(draft.key)!, adoptEniId: usable ? existing.eniId : undefined };
   });
   const wantedKeys = new Set(plans.map((p) => p.key));
-  // Only ENIs of the NodeENIs given are candidates: another NodeENI's ENIs are not this plan's business.
-  const planned = new Set(req.policies.map((p) => p.name));
-  const stale = owned.filter((eni) => !wantedKeys.has(eni.tags[TAG_KEY]) && planned.has(eni.tags[TAG_NODE_ENI]));
+  // Never reach into another instance, even for an ENI tagged with this node's name.
+  const stale = owned.filter((eni) => !wantedKeys.has(eni.tags[TAG_KEY]) && (!eni.attachment || eni.attachment.instanceId === req.instanceId));
   return { plans, skipped, stale };
 }
 

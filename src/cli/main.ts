@@ -10,8 +10,9 @@ Usage: eniflow <command> [options]
 
   demo [--exit] [--state-dir DIR] [--memory]
                            run the local stack and onboard 3 simulated nodes
-  onboard <node> --nodeeni FILE [--provider-id ID] [--wait]
-                           start (or join) the node's onboarding workflow
+  onboard <node> --nodeeni FILE... [--provider-id ID] [--wait]
+                           give the node exactly these NodeENIs (its whole desired state):
+                           start its onboarding, or hand the change to the running one
   offboard <node> [--region R] [--nodeeni NAME] [--reason TEXT] [--wait]
                            detach and delete the node's ENIs (all, or those NodeENIs')
   status <node> [--json]   the node's onboarding progress

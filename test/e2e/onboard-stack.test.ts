@@ -105,6 +105,23 @@ describe('onboarding 3 simulated nodes end to end', () => {
     }
   });
 
+  it("treats the NodeENIs sent as the node's whole desired state: a NodeENI left out loses its ENIs", async () => {
+    const node = stack.nodes[0];
+    const extra: NodeEniPolicy = { name: 'multus-extra', spec: { ...samplePolicy().spec, subnetNames: ['eniflow-multus-1'], deviceIndex: 3 } };
+    await (await onboard(node, [samplePolicy(), extra])).result();
+    const withExtra = await enisOf(node.instanceId);
+    expect(withExtra.map((e) => e.Attachment!.DeviceIndex).sort()).toEqual([1, 2, 3]);
+    const extraEni = withExtra.find((e) => e.Attachment!.DeviceIndex === 3)!;
+    expect(Object.fromEntries((extraEni.TagSet ?? []).map((t) => [t.Key, t.Value])).NodeENI).toBe('multus-extra');
+
+    const handle = await onboard(node, [samplePolicy()]);
+    await handle.result();
+    expect((await enisOf(node.instanceId)).map((e) => e.Attachment!.DeviceIndex).sort()).toEqual([1, 2]);
+    const gone = await moto.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'network-interface-id', Values: [extraEni.NetworkInterfaceId!] }] }));
+    expect(gone.NetworkInterfaces ?? []).toHaveLength(0);
+    expect((await handle.query(progressQuery)).released).toEqual([extraEni.NetworkInterfaceId]);
+  });
+
   it('follows a changed NodeENI: a removed subnet loses its ENI, new security groups and MTU are applied', async () => {
     const node = stack.nodes[1];
     const before = await enisOf(node.instanceId);
