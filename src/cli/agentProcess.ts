@@ -1,12 +1,12 @@
 // `eniflow agent`: the node agent process (node-local activities on its own queue).
-import http from 'node:http';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createImdsClient } from '../aws/imds';
 import { loadImdsConfig } from '../config/imdsEnv';
 import { loadAgentEnv } from '../config/processEnv';
 import { createIpRouteBackend } from '../linux/iproute';
 import { createNodeAgent } from '../workers/agent';
 import { installRuntime } from '../workers/runtime';
+import { serveHealth, workerHealth } from '../workers/health';
 
 export async function runNodeAgentProcess(): Promise<number> {
   const env = loadAgentEnv();
@@ -27,7 +27,7 @@ export async function runNodeAgentProcess(): Promise<number> {
       deps: { nodeName: env.NODE_NAME, imds: createImdsClient(imdsConfig), imdsConfig, links: createIpRouteBackend({ netns: env.ENIFLOW_NETNS }) },
       shutdownSignal: stopping.signal,
     });
-    health.watch(worker);
+    health.watch(workerHealth(worker));
     console.log(JSON.stringify({ msg: 'node agent started', node: env.NODE_NAME, taskQueue: `eniflow-node-${env.NODE_NAME}`, healthPort: env.HEALTH_PORT, pid: process.pid }));
     await worker.run(); // returns after SIGINT/SIGTERM once running activities are done or handed back
     console.log(JSON.stringify({ msg: 'node agent stopped', node: env.NODE_NAME }));
@@ -42,45 +42,3 @@ export async function runNodeAgentProcess(): Promise<number> {
 /** The Temporal Runtime's default shutdownSignals. */
 const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'];
 
-interface HealthServer {
-  /** Start answering from this worker's state (before: /healthz 200, /readyz 503 "starting"). */
-  watch(worker: Worker): void;
-  close(): Promise<void>;
-}
-
-/**
- * /healthz (liveness: 200 unless the worker failed or stopped) and /readyz (readiness: 200 while the
- * worker polls its queue). Listens before connecting to Temporal, so a slow server is "not ready",
- * not "dead"; a busy port fails the start with a clear message.
- */
-async function serveHealth(port: number): Promise<HealthServer> {
-  let worker: Worker | undefined;
-  const server = http.createServer((req, res) => {
-    const state = worker?.getState() ?? 'STARTING';
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/healthz' && path !== '/readyz') {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'not found: use /healthz or /readyz' }));
-      return;
-    }
-    const healthy = path === '/healthz' ? state !== 'FAILED' && state !== 'STOPPED' : state === 'RUNNING';
-    res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json', connection: 'close' });
-    res.end(JSON.stringify({ state }));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`HEALTH_PORT=${port}: cannot listen for health checks (${err.code ?? err.message})`)),
-    );
-    server.listen(port, () => resolve());
-  });
-  return {
-    watch: (w) => {
-      worker = w;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}

@@ -6,6 +6,7 @@ import { loadCentralEnv } from '../config/processEnv';
 import { statusPublisherFromEnv } from './controllerCommand';
 import { createCentralWorker } from '../workers/central';
 import { installRuntime } from '../workers/runtime';
+import { serveHealth, workerHealth } from '../workers/health';
 
 export async function runCentralWorkerProcess(): Promise<number> {
   const env = loadCentralEnv();
@@ -19,6 +20,7 @@ export async function runCentralWorkerProcess(): Promise<number> {
     }
     return client;
   };
+  const health = await serveHealth(env.HEALTH_PORT);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await createCentralWorker({
     connection,
@@ -26,9 +28,14 @@ export async function runCentralWorkerProcess(): Promise<number> {
     deps: { ec2For, statusPublisher: await statusPublisherFromEnv() },
     maxEc2CallsPerSecond: env.EC2_RATE_LIMIT,
   });
+  health.watch(workerHealth(worker));
   console.log(JSON.stringify({ msg: 'central worker started', taskQueue: 'eniflow-central', temporal: env.TEMPORAL_ADDRESS, ec2RateLimit: env.EC2_RATE_LIMIT }));
-  await worker.run(); // returns after SIGINT/SIGTERM once running tasks are done or handed back
-  await connection.close();
+  try {
+    await worker.run(); // returns after SIGINT/SIGTERM once running tasks are done or handed back
+  } finally {
+    await health.close();
+    await connection.close();
+  }
   return 0;
 }
 

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { logStatusPublisher, type StatusPublisher } from '../activities/status';
 import { loadImdsConfig } from '../config/imdsEnv';
 import { loadControllerConfig } from '../controller/config';
+import { serveHealth } from '../workers/health';
 
 const log = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
@@ -16,6 +17,10 @@ export async function runControllerProcess(env: NodeJS.ProcessEnv = process.env)
   const { acquireLeadership } = await import('../k8s/leader.js');
   const { runController } = await import('../controller/controller.js');
   const clients = makeClients(loadKubeConfig(config.kubeconfig));
+  // Live while the process runs; ready once this replica leads (standbys are healthy, not serving).
+  const health = await serveHealth(config.healthPort);
+  let phase: 'STANDBY' | 'LEADING' | 'STOPPED' = 'STANDBY';
+  health.watch(() => ({ live: phase !== 'STOPPED', ready: phase === 'LEADING', state: phase }));
 
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -31,7 +36,11 @@ export async function runControllerProcess(env: NodeJS.ProcessEnv = process.env)
     signal: stop.signal,
     log,
   });
-  if (!leadership) return 0; // stopped while waiting to lead
+  if (!leadership) {
+    await health.close();
+    return 0; // stopped while waiting to lead
+  }
+  phase = 'LEADING';
 
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
@@ -52,6 +61,8 @@ export async function runControllerProcess(env: NodeJS.ProcessEnv = process.env)
     await connection.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    phase = 'STOPPED';
+    await health.close();
     log({ msg: 'controller stopped' });
   }
   return lostLeadership ? 1 : 0;

@@ -23,6 +23,20 @@ const positiveNumber = (fallback: number) =>
       return n;
     });
 
+/** Health-check port: 8081 by default; 0 lets the OS pick one (several processes on one test machine). */
+export const healthPortSchema = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return 8081;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      ctx.addIssue({ code: 'custom', message: `must be a TCP port (0-65535), got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
 const temporalSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -36,6 +50,7 @@ const awsSchema = z.object({
 
 const centralSchema = temporalSchema.extend(awsSchema.shape).extend({
   CLUSTER_NAME: z.string().min(1).max(63).default('eniflow'),
+  HEALTH_PORT: healthPortSchema,
   /**
    * Central activities per second across all central workers (the task queue's server-side limit).
    * An activity makes 1 to 5 EC2 calls (3 on average while onboarding), so 20 keeps a fleet of joins
@@ -48,7 +63,7 @@ const agentSchema = temporalSchema.extend({
   NODE_NAME: z.string({ error: 'is required: set it from the downward API (fieldRef spec.nodeName)' }).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be the Kubernetes node name (set it from the downward API: spec.nodeName)'),
   /** Dev/test only: configure interfaces inside this network namespace instead of the agent's own. */
   ENIFLOW_NETNS: z.string().optional(),
-  HEALTH_PORT: positiveNumber(8081),
+  HEALTH_PORT: healthPortSchema,
 });
 
 function parse<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.output<T> {

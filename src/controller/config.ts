@@ -1,6 +1,7 @@
 // The controller's configuration, parsed once at the edge with zod. A bad value fails at start with
 // the variable's name and what it accepts.
 import { z } from 'zod';
+import { healthPortSchema } from '../config/processEnv';
 
 export class ControllerConfigError extends Error {
   constructor(readonly variable: string, detail: string) {
@@ -59,6 +60,7 @@ const controllerSchema = z.object({
    * one reconcile pass (~7 EC2 describes). Hence 30m, not the original's 5m of full reconciles.
    */
   RECONCILE_PERIOD: duration(30 * 60_000, 1000),
+  HEALTH_PORT: healthPortSchema,
   /** Where the leader-election Lease lives. */
   POD_NAMESPACE: z.string().regex(dns1123, 'must be a Kubernetes namespace name').default('eniflow-system'),
   POD_NAME: z.string().min(1).optional(),
@@ -73,6 +75,7 @@ const controllerSchema = z.object({
 });
 
 export interface ControllerConfig {
+  healthPort: number;
   temporalAddress: string;
   temporalNamespace: string;
   cluster: string;
@@ -99,6 +102,7 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv = process.env): Cont
     temporalNamespace: e.TEMPORAL_NAMESPACE,
     cluster: e.CLUSTER_NAME,
     reconcilePeriodMs: e.RECONCILE_PERIOD,
+    healthPort: e.HEALTH_PORT,
     leaseNamespace: e.POD_NAMESPACE,
     leaseName: e.LEASE_NAME,
     leaseDurationMs: e.LEASE_DURATION,

@@ -56,6 +56,7 @@ function startCentralWorker(stack: LocalStack, t: TestTemporal): ManagedProcess 
     AWS_SECRET_ACCESS_KEY: 'testing',
     AWS_EC2_METADATA_DISABLED: 'true',
     ENIFLOW_LOG_LEVEL: 'WARN',
+    HEALTH_PORT: '0',
   });
 }
 

@@ -109,6 +109,7 @@ describeIf('controller + Kubernetes status publisher on a real API server', () =
       TEMPORAL_NAMESPACE: t.namespace,
       CLUSTER_NAME: CLUSTER,
       AWS_REGION: stack.region,
+      HEALTH_PORT: '0',
     };
     procs.push(
       startProcess('worker', process.execPath, [bin, 'worker'], {
