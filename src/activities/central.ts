@@ -21,6 +21,7 @@ import {
   type EnsuredEni,
 } from '../aws/eniOnboarding';
 import { ReferenceNotFoundError } from '../aws/subnets';
+import { cachedResolver, type ReferenceResolver } from '../aws/referenceCache';
 import { ec2Call, nonRetryable, retryable } from './failures';
 import type { NodeStatusReport, StatusPublisher } from './status';
 
@@ -28,6 +29,8 @@ export interface CentralDeps {
   /** One EC2 client per region (the node tells the workflow its region). */
   ec2For(region: string): EC2Client;
   statusPublisher: StatusPublisher;
+  /** Subnet and security-group lookups; shared across nodes with a short cache by default. */
+  references?: ReferenceResolver;
 }
 
 interface Where {
@@ -40,6 +43,7 @@ function heartbeat(detail: string): void {
 }
 
 export function createCentralActivities(deps: CentralDeps) {
+  const references = deps.references ?? cachedResolver();
   return {
     async verifyImds(where: Where): Promise<InstanceFacts> {
       const facts = await ec2Call('DescribeInstances', () => describeInstance(deps.ec2For(where.region), where.instanceId));
@@ -62,7 +66,7 @@ export function createCentralActivities(deps: CentralDeps) {
 
     async planEnis(req: PlanRequest & Where): Promise<NodeEniPlan> {
       try {
-        return await ec2Call('plan ENIs', () => planNodeEnis(deps.ec2For(req.region), req));
+        return await ec2Call('plan ENIs', () => planNodeEnis(deps.ec2For(req.region), req, references));
       } catch (err) {
         if (err instanceof ReferenceNotFoundError) throw nonRetryable('ReferenceNotFound', err.message, err);
         if (err instanceof DeviceIndexExhaustedError) throw nonRetryable('DeviceIndexExhausted', err.message, err);

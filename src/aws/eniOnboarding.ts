@@ -7,9 +7,10 @@ import { clientToken, eniKeyHash, eniTags, TAG_CLUSTER, TAG_KEY, TAG_NODE } from
 import type { EniFacts, EniPlan } from '../domain/types';
 import { classifyAwsError } from './errors';
 import { attachEni, createEni, describeEni, findEnisByTags, listInstanceEnis, setDeleteOnTermination, setSecurityGroups } from './enis';
-import { resolveSecurityGroups, resolveSubnets } from './subnets';
+import { directResolver, type ReferenceResolver } from './referenceCache';
 
 export interface PlanRequest {
+  region: string;
   cluster: string;
   nodeName: string;
   instanceId: string;
@@ -33,13 +34,13 @@ export interface NodeEniPlan {
 }
 
 /** One EniPlan per (NodeENI, subnet), in policy and subnet order, with device indices planned. */
-export async function planNodeEnis(ec2: EC2Client, req: PlanRequest): Promise<NodeEniPlan> {
+export async function planNodeEnis(ec2: EC2Client, req: PlanRequest, references: ReferenceResolver = directResolver): Promise<NodeEniPlan> {
   const skipped: string[] = [];
   const drafts: Array<Omit<EniPlan, 'deviceIndex'> & { preferredIndex: number }> = [];
   for (const policy of req.policies) {
     const refs = subnetRefs(policy.spec);
-    const subnets = await resolveSubnets(ec2, { vpcId: req.vpcId, ids: refs.ids, names: refs.names });
-    const securityGroupIds = await resolveSecurityGroups(ec2, {
+    const subnets = await references.subnets(ec2, req.region, { vpcId: req.vpcId, ids: refs.ids, names: refs.names });
+    const securityGroupIds = await references.securityGroups(ec2, req.region, {
       vpcId: req.vpcId,
       ids: policy.spec.securityGroupIDs ?? [],
       names: policy.spec.securityGroupNames ?? [],
