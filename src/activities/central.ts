@@ -74,10 +74,11 @@ export function createCentralActivities(deps: CentralDeps) {
       }
     },
 
-    async ensureEni(req: { region: string; cluster: string; nodeName: string; plan: EniPlan }): Promise<EnsuredEni> {
+    /** `createAttempt` names this create for its ClientToken: the workflow run and its pass. */
+    async ensureEni(req: { region: string; cluster: string; nodeName: string; plan: EniPlan; createAttempt: string }): Promise<EnsuredEni> {
       const retrying = Context.current().info.attempt > 1;
       const result = await ec2Call('CreateNetworkInterface', () =>
-        ensurePlannedEni(deps.ec2For(req.region), req.plan, { cluster: req.cluster, nodeName: req.nodeName, retrying }),
+        ensurePlannedEni(deps.ec2For(req.region), req.plan, { cluster: req.cluster, nodeName: req.nodeName, retrying, createAttempt: req.createAttempt }),
       );
       log.info(result.origin === 'created' ? 'created ENI' : 'adopted ENI', { eniId: result.eni.eniId, subnetId: req.plan.subnetId, nodeName: req.nodeName });
       return result;

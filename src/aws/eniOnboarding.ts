@@ -97,7 +97,11 @@ export interface EnsuredEni {
 }
 
 /** Adopts the plan's existing ENI, or creates one; a retried create returns the same ENI (ClientToken). */
-export async function ensurePlannedEni(ec2: EC2Client, plan: EniPlan, opts: { cluster: string; nodeName: string; retrying: boolean }): Promise<EnsuredEni> {
+export async function ensurePlannedEni(
+  ec2: EC2Client,
+  plan: EniPlan,
+  opts: { cluster: string; nodeName: string; retrying: boolean; createAttempt: string },
+): Promise<EnsuredEni> {
   if (plan.adoptEniId) {
     const existing = await describeEni(ec2, plan.adoptEniId);
     if (existing) {
@@ -120,7 +124,7 @@ export async function ensurePlannedEni(ec2: EC2Client, plan: EniPlan, opts: { cl
     securityGroupIds: plan.securityGroupIds,
     description: plan.description,
     tags: plan.tags,
-    clientToken: clientToken({ cluster: opts.cluster, nodeEniName: plan.nodeEniName, nodeName: opts.nodeName, subnetId: plan.subnetId }),
+    clientToken: clientToken({ cluster: opts.cluster, nodeEniName: plan.nodeEniName, nodeName: opts.nodeName, subnetId: plan.subnetId }, opts.createAttempt),
   });
   return { eni, origin: 'created' };
 }

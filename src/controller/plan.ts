@@ -217,7 +217,10 @@ export function noteOnboardSent(memory: ControllerMemory, node: string, policies
 export function noteOffboardStarted(memory: ControllerMemory, node: string, nodeEni?: string): void {
   memory.offboards.set(offboardKey(node, nodeEni), 'running');
   if (nodeEni) {
-    memory.matched.get(node)?.delete(nodeEni);
+    const matched = memory.matched.get(node);
+    matched?.delete(nodeEni);
+    // Its last NodeENI left: matching again later must send the desired state again.
+    if (!matched || matched.size === 0) memory.sent.delete(node);
   } else {
     memory.matched.delete(node);
     memory.sent.delete(node);

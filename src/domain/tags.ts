@@ -26,9 +26,15 @@ export function eniKeyHash(key: EniKey): string {
     .slice(0, 40);
 }
 
-/** EC2's ClientToken allows 64 ASCII characters; a prefix keeps it recognisable in CloudTrail. */
-export function clientToken(key: EniKey): string {
-  return `eniflow-${eniKeyHash(key)}`;
+/**
+ * EC2's ClientToken (64 ASCII characters at most; the prefix keeps it recognisable in CloudTrail).
+ * The same for every retry of one create, but not across an ENI's lifetimes: EC2 answers a reused
+ * token with the ENI it created the first time, even once that ENI is deleted. `attempt` names the
+ * create (the workflow run and its pass), so re-onboarding after an offboarding creates afresh.
+ */
+export function clientToken(key: EniKey, attempt = ''): string {
+  const hash = createHash('sha256').update(`${eniKeyHash(key)}\u0000${attempt}`).digest('hex').slice(0, 40);
+  return `eniflow-${hash}`;
 }
 
 export function eniTags(key: EniKey, extra: Record<string, string> = {}): Record<string, string> {

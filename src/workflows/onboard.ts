@@ -9,6 +9,7 @@ import {
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
   ActivityFailure,
 } from '@temporalio/workflow';
 import type { CentralActivities } from '../activities/central';
@@ -126,9 +127,9 @@ export async function onboardNode(rawInput: OnboardInput): Promise<OnboardResult
   });
   upsertSearchAttributes([{ key: NODE_NAME, value: desired.nodeName }]);
 
-  for (;;) {
+  for (let pass = 1; ; pass++) {
     const passGeneration = generation;
-    const result = await onboardPass(desired, progress);
+    const result = await onboardPass(desired, progress, pass);
     if (generation === passGeneration) return result;
     progress.steps = freshSteps();
     progress.warnings.push(`desired state changed during the pass; reconciling again (change ${generation})`);
@@ -139,7 +140,7 @@ function freshSteps(): OnboardProgress['steps'] {
   return STEP_NAMES.map((name) => ({ name, status: 'pending' }));
 }
 
-async function onboardPass(input: OnboardInput, progress: OnboardProgress): Promise<OnboardResult> {
+async function onboardPass(input: OnboardInput, progress: OnboardProgress, pass: number): Promise<OnboardResult> {
   const setPhase = (phase: Phase, details: string) => {
     progress.phase = phase;
     upsertSearchAttributes([{ key: PHASE, value: phase }]);
@@ -211,7 +212,7 @@ async function onboardPass(input: OnboardInput, progress: OnboardProgress): Prom
     if (hop.after) progress.metadataOptions = hop.after;
 
     // 4. ensureEnis — adopt or create (ClientToken), attach at the planned index, DeleteOnTermination.
-    await step('ensureEnis', 'EnsuringEnis', () => ensureEnis(input, where, facts, progress), () =>
+    await step('ensureEnis', 'EnsuringEnis', () => ensureEnis(input, where, facts, progress, `${workflowInfo().runId}/${pass}`), () =>
       progress.enis.map((e) => `${e.eniId}@${e.deviceIndex}`).join(', '),
     );
 
@@ -273,6 +274,7 @@ async function ensureEnis(
   where: { instanceId: string; region: string },
   facts: InstanceFacts,
   progress: OnboardProgress,
+  createAttempt: string,
 ): Promise<void> {
   const { vpcId, availabilityZone } = facts;
   const attached = facts.networkInterfaces.filter((n) => n.attachment).map((n) => ({ eniId: n.eniId, deviceIndex: n.attachment!.deviceIndex }));
@@ -288,7 +290,7 @@ async function ensureEnis(
   for (let i = 0; i < plans.length; i++) {
     const plan = plans[i];
     const record = progress.enis[i];
-    const ensured = await central.ensureEni({ region: where.region, cluster: input.cluster, nodeName: input.nodeName, plan });
+    const ensured = await central.ensureEni({ region: where.region, cluster: input.cluster, nodeName: input.nodeName, plan, createAttempt });
     record.eniId = ensured.eni.eniId;
     record.mac = ensured.eni.mac;
     record.privateIpAddress = ensured.eni.privateIpAddress;

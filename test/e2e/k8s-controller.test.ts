@@ -230,6 +230,27 @@ describeIf('controller + Kubernetes status publisher on a real API server', () =
     expect([...result.released].sort()).toEqual(before.map((e) => e.NetworkInterfaceId).sort());
   }, 120_000);
 
+  test('a deleted Node is offboarded whole: its ENIs leave EC2 and its status entries go', async () => {
+    const node = stack.nodes[labelled2];
+    // Matching again: it gets its ENIs back.
+    await cp.request('PATCH', `/api/v1/nodes/${node.name}`, { metadata: { labels: { ...DEMO_NODE_LABEL } } }, 'application/merge-patch+json');
+    const enis = await eventually('node 2 onboarded again', async () => {
+      const now = await secondaryEnis(labelled2);
+      return now.length === 2 ? now : undefined;
+    }, 60_000, procs);
+    await eventually('its status entries back', async () => ((await getNodeEni()).body.status?.attachments ?? []).filter((a) => a.nodeID === node.name).length === 2, 30_000, procs);
+
+    expect([200, 202]).toContain((await cp.request('DELETE', `/api/v1/nodes/${node.name}`)).status);
+    await eventually('node 2 offboarded in EC2', async () => {
+      const left = await moto.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'network-interface-id', Values: enis.map((e) => e.NetworkInterfaceId!) }] }));
+      return (left.NetworkInterfaces ?? []).length === 0;
+    }, 60_000, procs);
+    const result = await t.client.workflow.getHandle(offboardWorkflowId(node.name)).result();
+    expect([...result.released].sort()).toEqual(enis.map((e) => e.NetworkInterfaceId).sort());
+    await eventually('its status entries removed', async () => !((await getNodeEni()).body.status?.attachments ?? []).some((a) => a.nodeID === node.name), 30_000, procs);
+    expect(await secondaryEnis(labelled1)).toHaveLength(2);
+  }, 150_000);
+
   test('deleting the NodeENI: the finalizer holds it until its ENIs are gone, then it disappears', async () => {
     const enis = await secondaryEnis(labelled1);
     expect(enis).toHaveLength(2);

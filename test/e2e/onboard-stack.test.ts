@@ -158,5 +158,11 @@ describe('onboarding 3 simulated nodes end to end', () => {
     // Idempotent: offboarding again finds nothing and succeeds.
     const again = await startOffboarding(workers.client, { nodeName: node.name, cluster: 'e2e', region: stack.region, reason: 'again' });
     await expect(again.result()).resolves.toMatchObject({ released: [] });
+
+    // And onboarding it again later creates fresh ENIs (a new lifetime, not the deleted ones replayed).
+    await (await onboard(node)).result();
+    const fresh = (await enisOf(node.instanceId)).map((e) => e.NetworkInterfaceId!);
+    expect(fresh).toHaveLength(2);
+    expect(fresh.filter((id) => owned.includes(id))).toEqual([]);
   });
 });

@@ -95,6 +95,18 @@ describe('controller plan', () => {
     expect(actions[0]).toMatchObject({ stopOnboarding: true });
   });
 
+  test('a node whose label comes back is onboarded again, and offboarded again when it goes again', () => {
+    const memory = emptyMemory();
+    const enis = [nodeEni('one', spec({ ng: 'x' }))];
+    execute(memory, plan([node('a', { ng: 'x' })], enis, memory, opts));
+    execute(memory, plan([node('a', {})], enis, memory, opts));
+    noteOffboardCompleted(memory, 'a', 'one');
+    const back = plan([node('a', { ng: 'x' })], enis, memory, opts);
+    expect(kinds(back)).toEqual(['onboard:a']);
+    execute(memory, back);
+    expect(kinds(plan([node('a', {})], enis, memory, opts))).toEqual(['offboard:a/one']);
+  });
+
   test('after a restart, status entries of a node that no longer matches still lead to offboarding', () => {
     const enis = [nodeEni('one', spec({ ng: 'x' }), { attachmentNodes: ['a'] })];
     expect(kinds(plan([node('a', {})], enis, emptyMemory(), opts))).toEqual(['offboard:a/one']);
