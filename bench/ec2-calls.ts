@@ -4,11 +4,9 @@
 // Only eniflow's own calls are counted: the central worker talks to a counting proxy in front of the
 // stack's, while the simulated nodes' hypervisor polling goes straight to the stack's proxy.
 // For each N: onboard N nodes at once (2 ENIs each), then onboard them again (nothing to do).
-import { samplePolicy } from '../src/dev/sampleNodeEni';
 import { startEc2Proxy } from '../src/dev/ec2Proxy';
 import { startLocalStack, type LocalStack } from '../src/dev/stack';
-import { startStackWorkers, type StackWorkers } from '../src/dev/stackWorkers';
-import { startOnboarding } from '../src/cli/workflowClient';
+import { startStackWorkers, type StackWorkers, onboardStackNodes } from '../src/dev/stackWorkers';
 import type { SeedNode } from '../src/dev/cloud';
 
 /** Per ENI: mutating calls on ENIs; per node: the instance's metadata options. */
@@ -47,17 +45,7 @@ function printRun(run: RunFigures): void {
 
 async function onboardAll(stack: LocalStack, workers: StackWorkers): Promise<{ seconds: number; enis: number }> {
   const started = Date.now();
-  const handles = await Promise.all(
-    stack.nodes.map((node) =>
-      startOnboarding(workers.client, {
-        nodeName: node.name,
-        cluster: 'bench',
-        providerID: node.providerID,
-        policies: [samplePolicy()],
-        imds: { autoConfigure: true, hopLimit: 2 },
-      }),
-    ),
-  );
+  const handles = await onboardStackNodes(workers.client, stack, { cluster: 'bench' });
   const results = await Promise.all(handles.map((h) => h.result()));
   return { seconds: (Date.now() - started) / 1000, enis: results.reduce((n, r) => n + r.enis.length, 0) };
 }

@@ -2,12 +2,12 @@
 // agents, three nodes onboarded against a sample NodeENI, live progress, then a table.
 import { loadImdsConfig } from '../config/imdsEnv';
 import { DEMO_NODES, startLocalStack, type LocalStack } from '../dev/stack';
-import { startStackWorkers, type StackWorkers } from '../dev/stackWorkers';
+import { onboardStackNodes, startStackWorkers, type StackWorkers } from '../dev/stackWorkers';
 import { samplePolicy } from '../dev/sampleNodeEni';
 import { startPodImdsProbe, type PodImdsProbe } from '../dev/podImdsProbe';
 import type { OnboardProgress } from '../workflows/definitions';
 import { progressLine, resultTable } from './render';
-import { readProgress, startOnboarding } from './workflowClient';
+import { readProgress } from './workflowClient';
 
 export interface DemoOptions {
   exit: boolean;
@@ -50,17 +50,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const stackUp = Date.now();
     say(`  stack up in ${((stackUp - t0) / 1000).toFixed(1)} s; onboarding ${stack.nodes.length} nodes against NodeENI ${samplePolicy().name} (2 subnets, MTU 9001)\n`);
 
-    const handles = await Promise.all(
-      stack.nodes.map((node) =>
-        startOnboarding(workers!.client, {
-          nodeName: node.name,
-          cluster: 'eniflow-demo',
-          providerID: node.providerID,
-          policies: [samplePolicy()],
-          imds: { autoConfigure: imds.autoConfigureHopLimit, hopLimit: imds.hopLimit },
-        }),
-      ),
-    );
+    const handles = await onboardStackNodes(workers.client, stack, {
+      cluster: 'eniflow-demo',
+      policies: [samplePolicy()],
+      hopLimit: imds.hopLimit,
+      autoConfigure: imds.autoConfigureHopLimit,
+    });
     const results = Promise.allSettled(handles.map((h) => h.result()));
     const latest = new Map<string, OnboardProgress | undefined>();
     const live = out.isTTY === true;

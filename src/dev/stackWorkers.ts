@@ -12,6 +12,9 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../aws/ec2Client';
 import { DEV_CREDENTIALS } from './moto';
 import type { LocalStack, StackNode } from './stack';
+import type { NodeEniPolicy } from '../config/nodeEni';
+import { startOnboarding } from '../cli/workflowClient';
+import { samplePolicy } from './sampleNodeEni';
 
 export interface StackWorkers {
   client: Client;
@@ -96,4 +99,26 @@ export async function startStackWorkers(stack: LocalStack, options: StackWorkerO
       for (const ec2 of clients.values()) ec2.destroy();
     },
   };
+}
+
+/**
+ * Onboards one simulated node (all of them: onboardStackNodes) against the sample NodeENI, or the
+ * policies given: what the demo, the benchmarks and the end-to-end tests all do.
+ */
+export function onboardStackNode(
+  client: Client,
+  node: StackNode,
+  opts: { cluster: string; policies?: NodeEniPolicy[]; hopLimit?: number; autoConfigure?: boolean },
+) {
+  return startOnboarding(client, {
+    nodeName: node.name,
+    cluster: opts.cluster,
+    providerID: node.providerID,
+    policies: opts.policies ?? [samplePolicy()],
+    imds: { autoConfigure: opts.autoConfigure ?? true, hopLimit: opts.hopLimit ?? 2 },
+  });
+}
+
+export function onboardStackNodes(client: Client, stack: LocalStack, opts: Parameters<typeof onboardStackNode>[2]) {
+  return Promise.all(stack.nodes.map((node) => onboardStackNode(client, node, opts)));
 }

@@ -10,10 +10,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { startProcess, type ManagedProcess } from '../../src/dev/childProcess';
 import type { Ec2CallEvent } from '../../src/dev/ec2Proxy';
-import { samplePolicy } from '../../src/dev/sampleNodeEni';
 import { startLocalStack, type LocalStack } from '../../src/dev/stack';
-import { startStackWorkers } from '../../src/dev/stackWorkers';
-import { startOnboarding } from '../../src/cli/workflowClient';
+import { startStackWorkers, onboardStackNodes } from '../../src/dev/stackWorkers';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 import { activityAttempts, eniInventory, expectExactlyTwoEnisPerNode, motoClient, seedNodes, within, type ActivityAttempt, type EniInventory } from './eni-checks';
 
@@ -127,17 +125,7 @@ async function crashScenario(killAt: KillPoint, prefix: string): Promise<Outcome
     });
   });
 
-  const handles = await Promise.all(
-    stack.nodes.map((node) =>
-      startOnboarding(agents.client, {
-        nodeName: node.name,
-        cluster: 'crash',
-        providerID: node.providerID,
-        policies: [samplePolicy()],
-        imds: { autoConfigure: true, hopLimit: 2 },
-      }),
-    ),
-  );
+  const handles = await onboardStackNodes(agents.client, stack, { cluster: 'crash' });
   const results = await within(
     140_000,
     `onboarding with a kill after ${killAt}`,

@@ -6,10 +6,8 @@
 // eniflow) stays unfaulted, so every fault counted here hit one of eniflow's own calls.
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { startEc2Proxy, type Ec2CallEvent, type Ec2Proxy } from '../../src/dev/ec2Proxy';
-import { samplePolicy } from '../../src/dev/sampleNodeEni';
 import { startLocalStack, type LocalStack } from '../../src/dev/stack';
-import { startStackWorkers, type StackWorkers } from '../../src/dev/stackWorkers';
-import { startOnboarding } from '../../src/cli/workflowClient';
+import { startStackWorkers, type StackWorkers, onboardStackNodes } from '../../src/dev/stackWorkers';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
 import { eniInventory, expectExactlyTwoEnisPerNode, motoClient, seedNodes, within } from './eni-checks';
 
@@ -44,17 +42,7 @@ describe(`${NODES} nodes onboard under EC2 throttling and server errors`, () => 
     faulty.setFaults(FAULTS);
     const started = Date.now();
 
-    const handles = await Promise.all(
-      stack.nodes.map((node) =>
-        startOnboarding(workers.client, {
-          nodeName: node.name,
-          cluster: 'throttle',
-          providerID: node.providerID,
-          policies: [samplePolicy()],
-          imds: { autoConfigure: true, hopLimit: 2 },
-        }),
-      ),
-    );
+    const handles = await onboardStackNodes(workers.client, stack, { cluster: 'throttle' });
     const results = await within(100_000, `onboarding ${NODES} nodes under faults`, Promise.all(handles.map((h) => h.result())));
     const seconds = (Date.now() - started) / 1000;
     faulty.clearFaults();

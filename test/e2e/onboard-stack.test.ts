@@ -4,10 +4,10 @@
 import { execFileSync } from 'node:child_process';
 import { CreateSecurityGroupCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { startLocalStack, type LocalStack } from '../../src/dev/stack';
-import { startStackWorkers, type StackWorkers } from '../../src/dev/stackWorkers';
+import { onboardStackNode, startStackWorkers, type StackWorkers } from '../../src/dev/stackWorkers';
 import { DEV_CREDENTIALS } from '../../src/dev/moto';
 import { samplePolicy } from '../../src/dev/sampleNodeEni';
-import { startOffboarding, startOnboarding } from '../../src/cli/workflowClient';
+import { startOffboarding } from '../../src/cli/workflowClient';
 import type { NodeEniPolicy } from '../../src/config/nodeEni';
 import { progressQuery } from '../../src/workflows/definitions';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
@@ -32,13 +32,7 @@ describe('onboarding 3 simulated nodes end to end', () => {
   });
 
   const onboard = (node: LocalStack['nodes'][number], policies: NodeEniPolicy[] = [samplePolicy()]) =>
-    startOnboarding(workers.client, {
-      nodeName: node.name,
-      cluster: 'e2e',
-      providerID: node.providerID,
-      policies,
-      imds: { autoConfigure: true, hopLimit: 2 },
-    });
+    onboardStackNode(workers.client, node, { cluster: 'e2e', policies });
 
   async function enisOf(instanceId: string) {
     const res = await moto.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] }));

@@ -5,9 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startLocalStack } from '../../src/dev/stack';
-import { startStackWorkers } from '../../src/dev/stackWorkers';
-import { samplePolicy } from '../../src/dev/sampleNodeEni';
-import { startOnboarding } from '../../src/cli/workflowClient';
+import { onboardStackNode, startStackWorkers } from '../../src/dev/stackWorkers';
 import { PROJECT_ROOT } from '../../src/dev/tools';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
@@ -17,13 +15,7 @@ async function main(): Promise<void> {
   const workers = await startStackWorkers(stack, { logLevel: 'ERROR' });
   try {
     const node = stack.nodes[0];
-    const handle = await startOnboarding(workers.client, {
-      nodeName: node.name,
-      cluster: 'replay',
-      providerID: node.providerID,
-      policies: [samplePolicy()],
-      imds: { autoConfigure: true, hopLimit: 2 },
-    });
+    const handle = await onboardStackNode(workers.client, node, { cluster: 'replay' });
     await handle.result();
     const history = await handle.fetchHistory();
     const dir = path.join(PROJECT_ROOT, 'test', 'replay', 'histories');
