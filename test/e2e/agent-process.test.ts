@@ -15,13 +15,12 @@ import { startOnboarding } from '../../src/cli/workflowClient';
 import { progressQuery } from '../../src/workflows/definitions';
 import type { Ec2CallEvent } from '../../src/dev/ec2Proxy';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
+import { describeIf } from '../helpers/requires';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'eniflow.js');
 const BUILT = existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'));
-const usable = isRoot() && BUILT;
-if (!usable) console.warn(`agent-process tests skipped: ${!isRoot() ? 'they need root for network namespaces' : 'dist/ is not built (npm run build)'}`);
-const describeIf = usable ? describe : describe.skip;
+const describeAgent = describeIf(!isRoot() ? 'they need root for network namespaces' : !BUILT ? 'dist/ is not built (npm run build)' : undefined, 'agent-process tests');
 
 interface AgentProcess {
   proc: ManagedProcess;
@@ -66,7 +65,7 @@ function linksIn(ns: string): Array<{ ifname: string; address: string; mtu: numb
   return rows.filter((r) => r.ifname !== 'lo').map((r) => ({ ifname: r.ifname, address: r.address, mtu: r.mtu, up: r.flags.includes('UP') }));
 }
 
-describeIf('the eniflow agent process', () => {
+describeAgent('the eniflow agent process', () => {
   let t: TestTemporal;
   let stack: LocalStack;
   let workers: StackWorkers;

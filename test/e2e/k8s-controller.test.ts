@@ -16,12 +16,12 @@ import { buildNodeEniCrd, NODE_ENI_CRD_NAME, NODE_ENI_PATH } from '../../src/k8s
 import type { NodeEniStatus } from '../../src/k8s/nodeEniStatus';
 import { offboardWorkflowId, onboardWorkflowId } from '../../src/workflows/definitions';
 import { testTemporal, type TestTemporal } from '../helpers/temporal';
+import { describeIf } from '../helpers/requires';
 
 const root = path.resolve(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'eniflow.js');
 const unavailable = kubeControlPlaneUnavailableReason() ?? (existsSync(path.join(root, 'dist', 'src', 'cli', 'main.js')) ? undefined : 'dist/ is not built (npm run build)');
-if (unavailable) console.warn(`SKIPPING k8s controller e2e: ${unavailable}`);
-const describeIf = unavailable ? describe.skip : describe;
+const describeK8s = describeIf(unavailable, 'k8s controller e2e');
 
 const NS = 'eniflow-system';
 const NODE_ENI = SAMPLE_NODE_ENI_MANIFEST.metadata.name;
@@ -73,7 +73,7 @@ function collectionPath(obj: K8sObject): string {
   }
 }
 
-describeIf('controller + Kubernetes status publisher on a real API server', () => {
+describeK8s('controller + Kubernetes status publisher on a real API server', () => {
   let t: TestTemporal;
   let cp: KubeControlPlane;
   let stack: LocalStack;

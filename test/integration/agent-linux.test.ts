@@ -12,10 +12,9 @@ import { configureInterface, deconfigureInterface, ProtectedInterfaceError } fro
 import { guardLinks, primaryMacFromImds } from '../../src/linux/guardedLinks';
 import { createIpRouteBackend } from '../../src/linux/iproute';
 import { WaitAbortedError, type LinkBackend } from '../../src/linux/links';
+import { describeIf } from '../helpers/requires';
 
-const root = isRoot();
-if (!root) console.warn('agent-linux tests skipped: they need root to create network namespaces');
-const describeRoot = root ? describe : describe.skip;
+const describeRoot = describeIf(isRoot() ? undefined : 'they need root to create network namespaces', 'agent-linux tests');
 
 const PRIMARY = '02:e2:00:00:00:05';
 const ENI = '02:e2:00:00:00:b1';

@@ -326,6 +326,7 @@ describe('IMDS client over IPv6', () => {
     try {
       imds = await startFakeImds('::1');
     } catch (err) {
+      if (process.env.CI) throw err; // CI machines have ::1; a skip there would hide a regression
       console.warn(`skipping the IPv6 test: cannot listen on ::1 here (${String(err)})`);
       return;
     }

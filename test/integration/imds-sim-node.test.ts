@@ -4,6 +4,7 @@ import { ipIn, isRoot, namespaceExists } from '../../src/dev/netns';
 import { startSimulatedNode, type SimulatedNode } from '../../src/dev/simulatedNode';
 import type { EniFacts, InstanceFacts } from '../../src/domain/types';
 import { configureInterface } from '../../src/linux/configure';
+import { describeIf } from '../helpers/requires';
 
 const INSTANCE = 'i-0sim000000000001';
 const PRIMARY_MAC = '0e:aa:00:00:00:01';
@@ -60,9 +61,7 @@ async function imdsMacs(endpoint: string): Promise<string[]> {
   return body.split('\n').filter(Boolean);
 }
 
-const root = isRoot();
-if (!root) console.warn('simulated node netns tests skipped: they need root to create network namespaces');
-const describeRoot = root ? describe : describe.skip;
+const describeRoot = describeIf(isRoot() ? undefined : 'they need root to create network namespaces', 'simulated node netns tests');
 
 describeRoot('simulated node in netns mode', () => {
   let node: SimulatedNode | undefined;

@@ -10,10 +10,10 @@ import {
   type KubeControlPlane,
   type KubeResponse,
 } from '../../src/dev/kubeControlPlane';
+import { describeIf } from '../helpers/requires';
 
 const unavailable = kubeControlPlaneUnavailableReason();
-if (unavailable) console.warn(`SKIPPING k8s control plane tests: ${unavailable}`);
-const describeIfBinaries = unavailable ? describe.skip : describe;
+const describeIfBinaries = describeIf(unavailable, 'k8s control plane tests');
 
 /** Polls until `check` returns a value, or fails with the last thing seen. */
 async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {

@@ -17,10 +17,10 @@ import {
   type KubeControlPlane,
   type KubeResponse,
 } from '../../src/dev/kubeControlPlane';
+import { describeIf } from '../helpers/requires';
 
 const unavailable = kubeControlPlaneUnavailableReason();
-if (unavailable) console.warn(`SKIPPING deploy/ manifest tests: ${unavailable}`);
-const describeIfBinaries = unavailable ? describe.skip : describe;
+const describeIfBinaries = describeIf(unavailable, 'deploy/ manifest tests');
 
 const deploy = path.resolve(__dirname, '..', '..', 'deploy');
 const NS = 'eniflow-system';

@@ -4,10 +4,9 @@ import { addDummyInterface, canUseNetns, createNamespace, deleteNamespace, ipIn,
 import { configureInterface, deconfigureInterface } from '../../src/linux/configure';
 import { createIpRouteBackend } from '../../src/linux/iproute';
 import { InterfaceNotFoundError, WaitAbortedError, type LinkBackend } from '../../src/linux/links';
+import { describeIf } from '../helpers/requires';
 
-const root = isRoot();
-if (!root) console.warn('linux-iproute tests skipped: they need root to create network namespaces');
-const describeRoot = root ? describe : describe.skip;
+const describeRoot = describeIf(isRoot() ? undefined : 'they need root to create network namespaces', 'linux-iproute tests');
 
 const PRIMARY = '02:e1:00:00:00:05';
 const ENI = '02:e1:00:00:00:a1';
