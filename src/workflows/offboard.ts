@@ -1,17 +1,11 @@
 // offboardNode: takes a node's ENIs away (node deleted, NodeENI deleted, selector no longer
 // matching). Idempotent, and it never gives up: a cleanup that cannot finish stays visible, retrying.
-import { ApplicationFailure, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { CentralActivities } from '../activities/central';
-import { CENTRAL_TASK_QUEUE, offboardProgressQuery, type OffboardInput, type OffboardProgress } from './definitions';
+import { cleanupCalls as central } from './activities';
+import { offboardProgressQuery, type OffboardInput, type OffboardProgress } from './definitions';
 import { releaseEnis } from './release';
 import { NODE_NAME, PHASE } from './searchAttributes';
-
-const central = proxyActivities<CentralActivities>({
-  taskQueue: CENTRAL_TASK_QUEUE,
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
 
 const offboardInputSchema = z.object({
   nodeName: z.string().min(1),

@@ -5,21 +5,15 @@ import {
   CancellationScope,
   isCancellation,
   log,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
-  ActivityFailure,
 } from '@temporalio/workflow';
-import type { CentralActivities } from '../activities/central';
-import type { NodeActivities } from '../activities/node';
-import type { EniPlan, InstanceFacts } from '../domain/types';
 import { parseProviderId } from '../domain/providerId';
+import { central, centralWaits, nodeActivities } from './activities';
 import {
-  CENTRAL_TASK_QUEUE,
   desiredStateSignal,
-  nodeTaskQueue,
   progressQuery,
   STEP_NAMES,
   type EniProgress,
@@ -28,57 +22,10 @@ import {
   type Phase,
   type StepName,
 } from './definitions';
+import { ensureEnis } from './ensureEnis';
+import { failureMessage } from './failures';
 import { validateOnboardInput } from './input';
 import { INSTANCE_ID, NODE_NAME, PHASE } from './searchAttributes';
-import { releaseEnis } from './release';
-
-/** Failure types that retrying cannot cure; activities raise them, the retry policy honours them. */
-export const NON_RETRYABLE_TYPES = [
-  'InvalidInput',
-  'InvalidNodeEni',
-  'ReferenceNotFound',
-  'UnauthorizedOperation',
-  'InvalidParameterValue',
-  'InvalidSubnetID.NotFound',
-  'InvalidGroup.NotFound',
-  'InvalidInstanceID.NotFound',
-  'AttachmentLimitExceeded',
-  'DeviceIndexExhausted',
-  'EniAttachedElsewhere',
-  'InvalidMtu',
-  'ProtectedInterface',
-  'DeviceIndexConflict',
-  'NoUsableSubnet',
-  'InstanceIdUnknown',
-  'RegionUnknown',
-];
-
-// 30 s: three SDK attempts of 8 s fit in one activity attempt, and a crashed worker holds a node up
-// for at most 30 s before another worker retries the activity.
-const central = proxyActivities<CentralActivities>({
-  taskQueue: CENTRAL_TASK_QUEUE,
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 12, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
-});
-
-// Waiting for EC2 to finish an attachment or a metadata change: heartbeats prove liveness.
-const centralWaits = proxyActivities<CentralActivities>({
-  taskQueue: CENTRAL_TASK_QUEUE,
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
-});
-
-function nodeActivities(nodeName: string, scheduleToClose: string, attempts: number) {
-  // scheduleToClose, not startToClose: a node whose agent is not (yet) running must not hang the workflow forever.
-  return proxyActivities<NodeActivities>({
-    taskQueue: nodeTaskQueue(nodeName),
-    scheduleToCloseTimeout: scheduleToClose,
-    startToCloseTimeout: '3 minutes',
-    heartbeatTimeout: '20 seconds',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: attempts, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
-  });
-}
 
 export interface OnboardResult {
   nodeName: string;
@@ -269,78 +216,6 @@ async function onboardPass(input: OnboardInput, progress: OnboardProgress, pass:
   }
 }
 
-async function ensureEnis(
-  input: OnboardInput,
-  where: { instanceId: string; region: string },
-  facts: InstanceFacts,
-  progress: OnboardProgress,
-  createAttempt: string,
-): Promise<void> {
-  const { vpcId, availabilityZone } = facts;
-  const attached = facts.networkInterfaces.filter((n) => n.attachment).map((n) => ({ eniId: n.eniId, deviceIndex: n.attachment!.deviceIndex }));
-  const planRequest = { ...where, vpcId, availabilityZone, cluster: input.cluster, nodeName: input.nodeName, policies: input.policies };
-  const planned = await central.planEnis({ ...planRequest, attached });
-  let plans: EniPlan[] = planned.plans;
-  progress.warnings.push(...planned.skipped);
-  if (plans.length === 0) {
-    throw ApplicationFailure.create({ type: 'NoUsableSubnet', nonRetryable: true, message: `no NodeENI subnet is in the node's availability zone ${availabilityZone}: ${planned.skipped.join('; ')}` });
-  }
-  progress.enis = plans.map((p) => ({ nodeEniName: p.nodeEniName, subnetId: p.subnetId, subnetCidr: p.subnetCidr, deviceIndex: p.deviceIndex, status: 'planned' }));
-
-  for (let i = 0; i < plans.length; i++) {
-    const plan = plans[i];
-    const record = progress.enis[i];
-    const ensured = await central.ensureEni({ region: where.region, cluster: input.cluster, nodeName: input.nodeName, plan, createAttempt });
-    record.eniId = ensured.eni.eniId;
-    record.mac = ensured.eni.mac;
-    record.privateIpAddress = ensured.eni.privateIpAddress;
-    record.status = ensured.origin;
-    try {
-      let attached;
-      for (let replans = 0; ; replans++) {
-        try {
-          attached = await centralWaits.attachEni({
-            ...where,
-            eniId: ensured.eni.eniId,
-            deviceIndex: record.deviceIndex,
-            deleteOnTermination: plan.deleteOnTermination,
-            knownAttachment: replans === 0 ? ensured.eni.attachment : undefined,
-          });
-          break;
-        } catch (err) {
-          // Another ENI took the planned index meanwhile: plan again from what the instance has now.
-          if (failureType(err) !== 'DeviceIndexConflict' || replans >= 3) throw err;
-          plans = (await central.planEnis(planRequest)).plans;
-          record.deviceIndex = plans[i].deviceIndex;
-          log.info('device index conflict; re-planned', { eniId: ensured.eni.eniId, deviceIndex: record.deviceIndex });
-        }
-      }
-      record.attachmentId = attached.attachmentId;
-      record.deviceIndex = attached.deviceIndex;
-      record.status = 'attached';
-    } catch (err) {
-      record.status = 'failed';
-      // Saga: an ENI this run created and could not attach is deleted, so nothing is left orphaned.
-      if (ensured.origin === 'created') {
-        await CancellationScope.nonCancellable(() => central.deleteEni({ region: where.region, eniId: ensured.eni.eniId }));
-        progress.warnings.push(`deleted ${ensured.eni.eniId}, which this run created but could not attach`);
-      }
-      throw err;
-    }
-  }
-
-  // ENIs of these NodeENIs that no plan wants any more (a subnet was removed from the spec).
-  if (planned.stale.length > 0) {
-    progress.warnings.push(...(await releaseEnis(planned.stale, {
-      nodeName: input.nodeName,
-      region: where.region,
-      forceDetachAfterSeconds: 15,
-      now: () => Date.now(),
-    })));
-    progress.released = [...(progress.released ?? []), ...planned.stale.map((e) => e.eniId)];
-  }
-}
-
 function statusReport(progress: OnboardProgress, phase: 'Ready' | 'Failed') {
   return {
     nodeName: progress.nodeName,
@@ -351,14 +226,4 @@ function statusReport(progress: OnboardProgress, phase: 'Ready' | 'Failed') {
     warnings: progress.warnings,
     error: progress.error,
   };
-}
-
-function failureType(err: unknown): string | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
-}
-
-export function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,17 +1,7 @@
 // Taking ENIs away, shared by offboarding and by onboarding's removal of ENIs no plan wants:
 // interface down on the node (best effort: the node may be gone), detach, wait, delete.
-import { log, proxyActivities } from '@temporalio/workflow';
-import type { CentralActivities } from '../activities/central';
-import type { NodeActivities } from '../activities/node';
-import { CENTRAL_TASK_QUEUE, nodeTaskQueue } from './definitions';
-
-// Cleanup retries without end (capped backoff): a leak must stay visible, never be dropped.
-const cleanup = proxyActivities<CentralActivities>({
-  taskQueue: CENTRAL_TASK_QUEUE,
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+import { log } from '@temporalio/workflow';
+import { cleanupWaits as cleanup, nodeBestEffort } from './activities';
 
 export interface ReleasableEni {
   eniId: string;
@@ -28,11 +18,7 @@ export interface ReleaseOptions {
 
 export async function releaseEnis(enis: ReleasableEni[], opts: ReleaseOptions): Promise<string[]> {
   const warnings: string[] = [];
-  const node = proxyActivities<NodeActivities>({
-    taskQueue: nodeTaskQueue(opts.nodeName),
-    scheduleToCloseTimeout: '30 seconds',
-    retry: { maximumAttempts: 2 },
-  });
+  const node = nodeBestEffort(opts.nodeName);
   await Promise.all(
     enis.map(async (eni) => {
       try {
