@@ -11,7 +11,7 @@ import { serveHealth, workerHealth } from '../workers/health';
 export async function runNodeAgentProcess(): Promise<number> {
   const env = loadAgentEnv();
   const imdsConfig = loadImdsConfig();
-  installRuntime(); // the Runtime owns SIGINT/SIGTERM: it shuts the worker down, then run() returns
+  installRuntime({ metricsAddress: env.METRICS_ADDRESS }); // the Runtime owns SIGINT/SIGTERM: it shuts the worker down, then run() returns
   // Our own listener only ends hot-plug waits early so their activities are handed back at once.
   const stopping = new AbortController();
   const onSignal = () => stopping.abort();

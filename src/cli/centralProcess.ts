@@ -10,7 +10,7 @@ import { serveHealth, workerHealth } from '../workers/health';
 
 export async function runCentralWorkerProcess(): Promise<number> {
   const env = loadCentralEnv();
-  installRuntime();
+  installRuntime({ metricsAddress: env.METRICS_ADDRESS });
   const clients = new Map<string, EC2Client>();
   const ec2For = (region: string) => {
     let client = clients.get(region);

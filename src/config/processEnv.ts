@@ -40,6 +40,11 @@ export const healthPortSchema = z
 const temporalSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** host:port for the worker's Prometheus metrics (/metrics); off when unset. */
+  METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]*:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:8080')
+    .optional(),
 });
 
 const awsSchema = z.object({
