@@ -17,6 +17,8 @@ Usage: eniflow <command> [options]
                            detach and delete the node's ENIs (all, or those NodeENIs')
   status <node> [--json]   the node's onboarding progress
   list [--json]            every node's onboarding, from the Temporal visibility store
+  watch [--once] [--interval S]
+                           every node's onboarding progress, live
   imds [--json] [--verbose] what this machine's IMDS says (instance, region, AZ, IMDS version, MACs)
   doctor [--json]          check IMDS, hop limit, IAM permissions (DryRun) and configuration
   controller               run the Kubernetes controller (Nodes/NodeENIs → workflows; one active replica via a Lease)
@@ -73,6 +75,13 @@ const commands: Record<string, Command> = {
   async controller() {
     const { runControllerProcess } = await import('./controllerCommand.js');
     return runControllerProcess();
+  },
+  async watch(args) {
+    const { values } = parseArgs({ args, options: { once: { type: 'boolean' }, interval: { type: 'string' } } });
+    const intervalMs = Number(values.interval ?? '1') * 1000;
+    if (!(intervalMs > 0)) throw new Error(`--interval must be a positive number of seconds, got "${values.interval}"`);
+    const { runWatchCommand } = await import('./operatorCommands.js');
+    return runWatchCommand(loadTemporalEnv(), { once: Boolean(values.once), intervalMs });
   },
   async worker() {
     const { runCentralWorkerProcess } = await import('./centralProcess.js');

@@ -101,3 +101,36 @@ export async function runOffboardCommand(
   for (const w of result.warnings) console.log(`warning: ${w}`);
   return 0;
 }
+
+/** Every node that has an onboarding workflow (any run), from Temporal's visibility store. */
+async function latestOnboardings(client: Awaited<ReturnType<typeof connectClient>>): Promise<string[]> {
+  const seen = new Set<string>();
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'onboardNode'` })) {
+    seen.add(wf.workflowId.replace(/^onboard\//, ''));
+  }
+  return [...seen].sort();
+}
+
+/** `eniflow watch`: every node's onboarding, live (like the demo's view), against any Temporal. */
+export async function runWatchCommand(env: TemporalEnv, opts: { once: boolean; intervalMs: number }): Promise<number> {
+  const client = await connectClient(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE);
+  const live = process.stdout.isTTY === true && !opts.once;
+  let printed = 0;
+  let stop = false;
+  const onSignal = () => (stop = true);
+  process.once('SIGINT', onSignal);
+  try {
+    do {
+      const nodes = await latestOnboardings(client);
+      const lines = await Promise.all(nodes.map(async (node) => progressLine(await readProgress(client, node).catch(() => undefined), node)));
+      const frame = lines.length ? lines.join('\n') : `no onboarding workflows in namespace ${env.TEMPORAL_NAMESPACE} at ${env.TEMPORAL_ADDRESS}`;
+      if (live && printed) process.stdout.write(`\x1b[${printed}A\x1b[J`);
+      process.stdout.write(frame + '\n');
+      printed = frame.split('\n').length;
+      if (!opts.once) await new Promise((r) => setTimeout(r, opts.intervalMs));
+    } while (!opts.once && !stop);
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+  return 0;
+}

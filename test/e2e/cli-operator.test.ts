@@ -72,6 +72,12 @@ describe('operator commands', () => {
     expect(rows).toContainEqual(expect.objectContaining({ node: 'cli-node', instance: node().instanceId, phase: 'Ready', status: 'COMPLETED' }));
   });
 
+  it('watch --once shows every node with its six steps done', async () => {
+    const r = await runCli(['watch', '--once'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^cli-node\s+\[✓✓✓✓✓✓\] Ready\s+i-[0-9a-f]+\s+2 ENIs ready$/m);
+  });
+
   it('offboard --wait takes the ENIs away', async () => {
     const r = await runCli(['offboard', node().name, '--region', stack.region, '--wait'], { env, timeoutMs: 60_000 });
     expect(r.code).toBe(0);
