@@ -103,7 +103,7 @@ export async function runOffboardCommand(
 }
 
 /** Every node that has an onboarding workflow (any run), from Temporal's visibility store. */
-async function latestOnboardings(client: Awaited<ReturnType<typeof connectClient>>): Promise<string[]> {
+async function onboardedNodes(client: Awaited<ReturnType<typeof connectClient>>): Promise<string[]> {
   const seen = new Set<string>();
   for await (const wf of client.workflow.list({ query: `WorkflowType = 'onboardNode'` })) {
     seen.add(wf.workflowId.replace(/^onboard\//, ''));
@@ -121,7 +121,7 @@ export async function runWatchCommand(env: TemporalEnv, opts: { once: boolean; i
   process.once('SIGINT', onSignal);
   try {
     do {
-      const nodes = await latestOnboardings(client);
+      const nodes = await onboardedNodes(client);
       const lines = await Promise.all(nodes.map(async (node) => progressLine(await readProgress(client, node).catch(() => undefined), node)));
       const frame = lines.length ? lines.join('\n') : `no onboarding workflows in namespace ${env.TEMPORAL_NAMESPACE} at ${env.TEMPORAL_ADDRESS}`;
       if (live && printed) process.stdout.write(`\x1b[${printed}A\x1b[J`);
