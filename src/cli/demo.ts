@@ -45,7 +45,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     if ('skipped' in probed) say(`  (pod → IMDS hop-limit probe skipped: ${probed.skipped})`);
     else {
       probe = probed;
-      for (const [name, result] of probe.before) say(`  ${name}: a pod one routed hop from IMDS asks for an IMDSv2 token: ${result}`);
+      for (const [name, result] of [...probe.before].sort(([a], [b]) => a.localeCompare(b))) say(`  ${name}: a pod one routed hop from IMDS asks for an IMDSv2 token: ${result}`);
     }
     const stackUp = Date.now();
     say(`  stack up in ${((stackUp - t0) / 1000).toFixed(1)} s; onboarding ${stack.nodes.length} nodes against NodeENI ${samplePolicy().name} (2 subnets, MTU 9001)\n`);
