@@ -80,6 +80,7 @@ describeK8s('controller + Kubernetes status publisher on a real API server', () 
   let agents: StackWorkers;
   let moto: EC2Client;
   const procs: ManagedProcess[] = [];
+  let standby: ManagedProcess;
 
   beforeAll(async () => {
     t = await testTemporal('k8s');
@@ -126,12 +127,20 @@ describeK8s('controller + Kubernetes status publisher on a real API server', () 
         POD_NAMESPACE: NS,
         POD_NAME: 'controller-0',
         RECONCILE_PERIOD: '30s',
+        LEASE_DURATION: '8s',
       }),
     );
-    await eventually('the controller to hold the Lease', async () => {
-      const res = await cp.request<{ spec?: { holderIdentity?: string } }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/eniflow-controller`);
-      return res.body.spec?.holderIdentity === 'controller-0';
-    }, 30_000, procs);
+    await eventually('the controller to hold the Lease', async () => (await leaseHolder()) === 'controller-0', 30_000, procs);
+    // A second replica, as a Deployment rollout would have: it must stand by while controller-0 leads.
+    standby = startProcess('controller-standby', process.execPath, [bin, 'controller'], {
+      ...common,
+      KUBECONFIG: controllerKubeconfig,
+      POD_NAMESPACE: NS,
+      POD_NAME: 'controller-1',
+      RECONCILE_PERIOD: '30s',
+      LEASE_DURATION: '8s',
+    });
+    procs.push(standby);
   }, 150_000);
 
   afterAll(async () => {
@@ -144,6 +153,8 @@ describeK8s('controller + Kubernetes status publisher on a real API server', () 
   }, 60_000);
 
   const [labelled1, labelled2, unlabelled] = [0, 1, 2];
+  const leaseHolder = async () =>
+    (await cp.request<{ spec?: { holderIdentity?: string } }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/eniflow-controller`)).body.spec?.holderIdentity;
   const nodeEniPath = `${NODE_ENI_PATH}/${NODE_ENI}`;
   const getNodeEni = () => cp.request<K8sObject>('GET', nodeEniPath);
   const getNode = async (i: number) => (await cp.request<K8sObject>('GET', `/api/v1/nodes/${stack.nodes[i].name}`)).body;
@@ -183,8 +194,8 @@ describeK8s('controller + Kubernetes status publisher on a real API server', () 
       expect(mine.map((a) => a.deviceIndex)).toEqual([1, 2]);
       for (const a of mine) expect(a).toMatchObject({ instanceID: node.instanceId, status: 'attached', mtu: 9001 });
       // The workflow the controller started for it.
-      const described = await t.client.workflow.getHandle(onboardWorkflowId(node.name)).describe();
-      expect(described.status.name).toBe('COMPLETED');
+      // (Status is published by its last step: the run completes a moment later.)
+      await eventually(`onboard/${node.name} to complete`, async () => (await t.client.workflow.getHandle(onboardWorkflowId(node.name)).describe()).status.name === 'COMPLETED', 30_000, procs);
 
       const k8sNode = await getNode(i);
       const annotation = JSON.parse(k8sNode.metadata.annotations?.['eniflow.io/enis'] ?? '[]') as Array<{ eniID: string; macAddress: string; interfaceName: string; mtu: number }>;
@@ -270,4 +281,17 @@ describeK8s('controller + Kubernetes status publisher on a real API server', () 
     const events = await cp.request<{ items: Array<{ reason: string }> }>('GET', '/api/v1/namespaces/default/events');
     expect(events.body.items.filter((e) => e.reason === 'ENIDeleted').length).toBeGreaterThanOrEqual(4);
   }, 120_000);
+
+  test('one active controller: the standby takes over the Lease when the leader dies, and acts', async () => {
+    expect(await leaseHolder()).toBe('controller-0');
+    const leader = procs.find((p) => p.name === 'controller')!;
+    leader.child.kill('SIGKILL');
+    await eventually('controller-1 to take over the Lease', async () => (await leaseHolder()) === 'controller-1', 30_000, procs);
+    // The new leader acts: a new NodeENI gets its finalizer from it.
+    const manifest = { ...SAMPLE_NODE_ENI_MANIFEST, metadata: { name: 'after-takeover' } };
+    expect((await cp.request('POST', NODE_ENI_PATH, manifest)).status).toBe(201);
+    const finalizers = await eventually('the finalizer from the new leader', async () => (await cp.request<K8sObject>('GET', `${NODE_ENI_PATH}/after-takeover`)).body.metadata.finalizers, 30_000, procs);
+    expect(finalizers).toContain('nodeeni.networking.k8s.aws/finalizer');
+    expect(standby.output()).toMatch(/leader election: leading/);
+  }, 90_000);
 });
