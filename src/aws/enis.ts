@@ -25,46 +25,23 @@ export function recordToTags(tags: Record<string, string>): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
-/** DescribeNetworkInterfaces / CreateNetworkInterface shape → EniFacts. */
-export function toEniFacts(eni: NetworkInterface): EniFacts {
-  const facts: EniFacts = {
-    eniId: eni.NetworkInterfaceId ?? '',
-    mac: (eni.MacAddress ?? '').toLowerCase(),
-    subnetId: eni.SubnetId ?? '',
-    securityGroupIds: (eni.Groups ?? []).map((g) => g.GroupId ?? '').filter(Boolean),
-    status: eni.Status ?? 'unknown',
-    tags: tagsToRecord(eni.TagSet),
-  };
-  if (eni.PrivateIpAddress) facts.privateIpAddress = eni.PrivateIpAddress;
-  const a = eni.Attachment;
-  if (a?.AttachmentId && a.InstanceId) {
-    facts.attachment = {
-      attachmentId: a.AttachmentId,
-      instanceId: a.InstanceId,
-      deviceIndex: a.DeviceIndex ?? -1,
-      status: a.Status ?? 'unknown',
-      deleteOnTermination: a.DeleteOnTermination ?? false,
-    };
-  }
-  return facts;
-}
+/** What the two SDK shapes of an ENI (NetworkInterface, InstanceNetworkInterface) have in common. */
+type EniShape = Pick<NetworkInterface, 'NetworkInterfaceId' | 'MacAddress' | 'SubnetId' | 'Groups' | 'Status' | 'PrivateIpAddress'> & {
+  Attachment?: { AttachmentId?: string; DeviceIndex?: number; Status?: string; DeleteOnTermination?: boolean };
+};
 
-/**
- * DescribeInstances' per-instance ENI shape → EniFacts. That shape has no tags, so `tags` is empty
- * here; use findEnisByTags / listInstanceEnis when tags matter.
- */
-export function instanceEniToFacts(eni: InstanceNetworkInterface, instanceId: string): EniFacts {
+function eniFacts(eni: EniShape, tags: Record<string, string>, instanceId: string | undefined): EniFacts {
   const facts: EniFacts = {
     eniId: eni.NetworkInterfaceId ?? '',
     mac: (eni.MacAddress ?? '').toLowerCase(),
     subnetId: eni.SubnetId ?? '',
     securityGroupIds: (eni.Groups ?? []).map((g) => g.GroupId ?? '').filter(Boolean),
     status: eni.Status ?? 'unknown',
-    tags: {},
+    tags,
   };
   if (eni.PrivateIpAddress) facts.privateIpAddress = eni.PrivateIpAddress;
   const a = eni.Attachment;
-  if (a?.AttachmentId) {
+  if (a?.AttachmentId && instanceId) {
     facts.attachment = {
       attachmentId: a.AttachmentId,
       instanceId,
@@ -74,6 +51,19 @@ export function instanceEniToFacts(eni: InstanceNetworkInterface, instanceId: st
     };
   }
   return facts;
+}
+
+/** DescribeNetworkInterfaces / CreateNetworkInterface shape → EniFacts. */
+export function toEniFacts(eni: NetworkInterface): EniFacts {
+  return eniFacts(eni, tagsToRecord(eni.TagSet), eni.Attachment?.InstanceId);
+}
+
+/**
+ * DescribeInstances' per-instance ENI shape → EniFacts. That shape has no tags, so `tags` is empty
+ * here; use findEnisByTags / listInstanceEnis when tags matter.
+ */
+export function instanceEniToFacts(eni: InstanceNetworkInterface, instanceId: string): EniFacts {
+  return eniFacts(eni, {}, instanceId);
 }
 
 async function describeAll(ec2: EC2Client, filters: Filter[]): Promise<EniFacts[]> {

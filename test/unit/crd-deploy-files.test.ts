@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadAll, load } from 'js-yaml';
+import { SEED_IMDS_ENV } from '../helpers/seed';
 
 const root = path.resolve(__dirname, '..', '..');
 const deploy = path.join(root, 'deploy');
@@ -82,14 +83,7 @@ describe('deploy/ files', () => {
     const env = Object.fromEntries(c.env.map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]));
     expect(env).toMatchObject({
       NODE_NAME: 'spec.nodeName',
-      AWS_EC2_METADATA_DISABLED: 'false',
-      AWS_EC2_METADATA_V1_DISABLED: 'false',
-      AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'IPv4',
-      AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://169.254.169.254',
-      AWS_METADATA_SERVICE_TIMEOUT: '10',
-      AWS_METADATA_SERVICE_NUM_ATTEMPTS: '3',
-      IMDS_AUTO_CONFIGURE_HOP_LIMIT: 'true',
-      IMDS_HOP_LIMIT: '2',
+      ...SEED_IMDS_ENV,
       HEALTH_PORT: '8081',
     });
     const port = c.ports.find((p) => p.name === c.livenessProbe.httpGet.port);

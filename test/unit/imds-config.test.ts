@@ -1,3 +1,4 @@
+import { SEED_IMDS_ENV } from '../helpers/seed';
 import { ConfigError, IMDS_IPV4_ENDPOINT, IMDS_IPV6_ENDPOINT, IMDS_VARIABLES, loadImdsConfig } from '../../src/config/imdsEnv';
 
 describe('loadImdsConfig', () => {
@@ -15,17 +16,7 @@ describe('loadImdsConfig', () => {
   });
 
   it('parses the seed deployment exactly as written', () => {
-    const seed = {
-      AWS_EC2_METADATA_DISABLED: 'false',
-      AWS_EC2_METADATA_V1_DISABLED: 'false',
-      AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'IPv4',
-      AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://169.254.169.254',
-      AWS_METADATA_SERVICE_TIMEOUT: '10',
-      AWS_METADATA_SERVICE_NUM_ATTEMPTS: '3',
-      IMDS_AUTO_CONFIGURE_HOP_LIMIT: 'true',
-      IMDS_HOP_LIMIT: '2',
-    };
-    expect(loadImdsConfig(seed)).toEqual({
+    expect(loadImdsConfig(SEED_IMDS_ENV)).toEqual({
       disabled: false,
       v1Disabled: false,
       endpointMode: 'IPv4',
